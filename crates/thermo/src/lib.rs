@@ -1,0 +1,11 @@
+//! `thermo`: the pure physics of ThermalIQ.
+//!
+//! Everything here is synchronous, deterministic and free of I/O, so it can be
+//! tested against published reference values and reused outside the service.
+//!
+//! - [`units`]: energy units and their exact conversion factors to kWh.
+
+pub mod error;
+pub mod units;
+
+pub use error::ThermoError;
