@@ -194,7 +194,12 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
                 loss_breakdown.push(loss_item(category, *kwh, share(*kwh), "measured"));
                 loss_flows.insert(category.clone(), *kwh);
             }
-            loss_breakdown.push(loss_item("unaccounted", unaccounted, share(unaccounted), "unaccounted"));
+            loss_breakdown.push(loss_item(
+                "unaccounted",
+                unaccounted,
+                share(unaccounted),
+                "unaccounted",
+            ));
             loss_flows.insert("unaccounted".to_owned(), unaccounted);
             EnergyBalance {
                 total_input_kwh: total_in,
@@ -209,7 +214,12 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
             }
         }
         None => {
-            loss_breakdown.push(loss_item("unmeasured", total_losses, share(total_losses), "by_difference"));
+            loss_breakdown.push(loss_item(
+                "unmeasured",
+                total_losses,
+                share(total_losses),
+                "by_difference",
+            ));
             loss_flows.insert("unmeasured".to_owned(), total_losses);
             EnergyBalance {
                 total_input_kwh: total_in,
@@ -242,7 +252,8 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
 
     let data_point_count = (input.energy_input_kwh.len()
         + input.energy_output_kwh.len()
-        + input.energy_losses_kwh.as_ref().map_or(0, BTreeMap::len)) as u64;
+        + input.energy_losses_kwh.as_ref().map_or(0, BTreeMap::len))
+        as u64;
 
     CalculationResult {
         status,
@@ -291,8 +302,13 @@ mod tests {
     use proptest::prelude::*;
     use time::macros::datetime;
 
-    fn input(inputs: &[(&str, f64)], outputs: &[(&str, f64)], losses: Option<&[(&str, f64)]>) -> NormalizedInput {
-        let map = |pairs: &[(&str, f64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+    fn input(
+        inputs: &[(&str, f64)],
+        outputs: &[(&str, f64)],
+        losses: Option<&[(&str, f64)]>,
+    ) -> NormalizedInput {
+        let map =
+            |pairs: &[(&str, f64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
         NormalizedInput {
             facility_id: "FAC-T".to_owned(),
             time_period: TimePeriod {
@@ -321,7 +337,8 @@ mod tests {
     /// (750 + 200) / (1000 + 50) = 90.48%".
     #[test]
     fn runbook_case_is_90_48_percent() {
-        let req = parse_calculation_request(crate::request::tests::RUNBOOK_CASE.as_bytes()).unwrap();
+        let req =
+            parse_calculation_request(crate::request::tests::RUNBOOK_CASE.as_bytes()).unwrap();
         let result = evaluate(&req.input, &EngineSettings::default());
         assert_eq!(result.status, ResultStatus::Completed);
         let eff = result.efficiency.unwrap();
@@ -340,13 +357,21 @@ mod tests {
     /// Worked numbers: 1000 in, 800 out, 180 measured -> 20 kWh = 2 % unaccounted.
     #[test]
     fn closure_within_threshold() {
-        let i = input(&[("fuel", 1000.0)], &[("steam", 800.0)], Some(&[("flue_gas", 150.0), ("radiation", 30.0)]));
+        let i = input(
+            &[("fuel", 1000.0)],
+            &[("steam", 800.0)],
+            Some(&[("flue_gas", 150.0), ("radiation", 30.0)]),
+        );
         let r = evaluate(&i, &EngineSettings::default());
         assert_eq!(r.status, ResultStatus::Completed);
         assert_eq!(r.energy_balance.unaccounted_kwh, Some(20.0));
         assert_eq!(r.energy_balance.closure_percent, Some(2.0));
         assert_eq!(r.energy_balance.within_threshold, Some(true));
-        let cats: Vec<_> = r.loss_breakdown.iter().map(|l| l.category.as_str()).collect();
+        let cats: Vec<_> = r
+            .loss_breakdown
+            .iter()
+            .map(|l| l.category.as_str())
+            .collect();
         assert_eq!(cats, ["flue_gas", "radiation", "unaccounted"]);
         assert_eq!(r.loss_breakdown[0].share_of_input_percent, Some(15.0));
     }
@@ -354,7 +379,11 @@ mod tests {
     /// 1000 in, 800 out, 100 measured -> 10 % unaccounted, over the 5 % default.
     #[test]
     fn closure_outside_threshold_fails_in_strict_and_warns_in_lenient() {
-        let i = input(&[("fuel", 1000.0)], &[("steam", 800.0)], Some(&[("flue_gas", 100.0)]));
+        let i = input(
+            &[("fuel", 1000.0)],
+            &[("steam", 800.0)],
+            Some(&[("flue_gas", 100.0)]),
+        );
         let strict = evaluate(&i, &EngineSettings::default());
         assert_eq!(strict.status, ResultStatus::Failed);
         assert_eq!(codes(&strict.violations), ["energy_balance_not_closed"]);
@@ -366,14 +395,26 @@ mod tests {
         assert_eq!(lax.efficiency, Some(80.0));
 
         // A 0.10 threshold (the runbook's relaxed value) accepts it.
-        let relaxed = EngineSettings { energy_balance_threshold: 0.10, ..EngineSettings::default() };
+        let relaxed = EngineSettings {
+            energy_balance_threshold: 0.10,
+            ..EngineSettings::default()
+        };
         assert_eq!(evaluate(&i, &relaxed).status, ResultStatus::Completed);
         // With the check disabled the closure is reported but not enforced.
-        let unchecked = EngineSettings { energy_balance_check_enabled: false, ..EngineSettings::default() };
+        let unchecked = EngineSettings {
+            energy_balance_check_enabled: false,
+            ..EngineSettings::default()
+        };
         let r = evaluate(&i, &unchecked);
-        assert_eq!((r.status, r.energy_balance.within_threshold), (ResultStatus::Completed, Some(false)));
+        assert_eq!(
+            (r.status, r.energy_balance.within_threshold),
+            (ResultStatus::Completed, Some(false))
+        );
         // Losses not included: balance by difference, with a warning that they were ignored.
-        let excluded = EngineSettings { include_energy_losses: false, ..EngineSettings::default() };
+        let excluded = EngineSettings {
+            include_energy_losses: false,
+            ..EngineSettings::default()
+        };
         let r = evaluate(&i, &excluded);
         assert_eq!(r.status, ResultStatus::Completed);
         assert_eq!(codes(&r.warnings), ["energy_losses_ignored"]);
@@ -388,7 +429,10 @@ mod tests {
         assert_eq!(codes(&r.violations), ["efficiency_above_100"]);
         assert_eq!(r.efficiency, Some(120.0));
         let r = evaluate(&i, &lenient());
-        assert_eq!((r.status, codes(&r.warnings)), (ResultStatus::Completed, vec!["efficiency_above_100"]));
+        assert_eq!(
+            (r.status, codes(&r.warnings)),
+            (ResultStatus::Completed, vec!["efficiency_above_100"])
+        );
     }
 
     #[test]
@@ -406,10 +450,19 @@ mod tests {
     #[test]
     fn negative_efficiency_needs_permission() {
         let i = input(&[("fuel", 100.0)], &[("net_heat", -5.0)], None);
-        assert_eq!(codes(&evaluate(&i, &EngineSettings::default()).violations), ["negative_efficiency"]);
-        let allowed = EngineSettings { allow_negative_efficiency: true, ..EngineSettings::default() };
+        assert_eq!(
+            codes(&evaluate(&i, &EngineSettings::default()).violations),
+            ["negative_efficiency"]
+        );
+        let allowed = EngineSettings {
+            allow_negative_efficiency: true,
+            ..EngineSettings::default()
+        };
         let r = evaluate(&i, &allowed);
-        assert_eq!((r.status, r.efficiency), (ResultStatus::Completed, Some(-5.0)));
+        assert_eq!(
+            (r.status, r.efficiency),
+            (ResultStatus::Completed, Some(-5.0))
+        );
     }
 
     proptest! {

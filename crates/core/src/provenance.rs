@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_and_drops_white_space() {
-        let v: Value = serde_json::from_str(r#"{ "b": [1, {"z": 0, "a": 2.5}], "a": "x" }"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{ "b": [1, {"z": 0, "a": 2.5}], "a": "x" }"#).unwrap();
         assert_eq!(canonical_json(&v), r#"{"a":"x","b":[1,{"a":2.5,"z":0}]}"#);
     }
 

@@ -70,11 +70,13 @@ pub struct ValidatedRequest {
 
 /// Parses and validates a `POST /calculate` body.
 pub fn parse_calculation_request(body: &[u8]) -> Result<ValidatedRequest, CoreError> {
-    let dto = parse_dto(body)?;
+    let dto: RequestDto = parse_json_document(body)?;
     validate(dto)
 }
 
-fn parse_dto(body: &[u8]) -> Result<RequestDto, CoreError> {
+/// Parses a JSON document into `T`, reporting a malformed body, an unknown
+/// field or a mistyped value with the JSON path where it happened.
+pub fn parse_json_document<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, CoreError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(CoreError::Validation(vec![FieldProblem::new(
             "body",
@@ -82,7 +84,7 @@ fn parse_dto(body: &[u8]) -> Result<RequestDto, CoreError> {
         )]));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let dto: RequestDto = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    let dto: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.inner();
         let at_root = path == "." || path.is_empty();
@@ -91,7 +93,11 @@ fn parse_dto(body: &[u8]) -> Result<RequestDto, CoreError> {
             // JSON has no NaN or infinity; an overflowing literal is the closest thing.
             FieldProblem::new(path, format!("must be a finite number >= 0 ({message})"))
         } else if inner.is_syntax() || inner.is_eof() {
-            let place = if at_root { String::new() } else { format!(" (inside `{path}`)") };
+            let place = if at_root {
+                String::new()
+            } else {
+                format!(" (inside `{path}`)")
+            };
             FieldProblem::new("body", format!("is not valid JSON: {message}{place}"))
         } else if at_root {
             FieldProblem::new("body", message)
@@ -225,7 +231,10 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
     })
 }
 
-fn validate_period(dto: Option<TimePeriodDto>, problems: &mut Vec<FieldProblem>) -> Option<TimePeriod> {
+fn validate_period(
+    dto: Option<TimePeriodDto>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<TimePeriod> {
     let Some(dto) = dto else {
         problems.push(FieldProblem::new(
             "time_period",
@@ -354,7 +363,10 @@ impl EnergyValueDto {
             }
         };
         if !value.is_finite() || value < 0.0 {
-            return Err(FieldProblem::new(value_path, "must be a finite number >= 0"));
+            return Err(FieldProblem::new(
+                value_path,
+                "must be a finite number >= 0",
+            ));
         }
         if unit != EnergyUnit::KWh {
             conversions.push(UnitConversion {
@@ -365,7 +377,10 @@ impl EnergyValueDto {
         }
         let kwh = unit.to_kwh(value);
         if !kwh.is_finite() {
-            return Err(FieldProblem::new(value_path, "is too large once converted to kWh"));
+            return Err(FieldProblem::new(
+                value_path,
+                "is too large once converted to kWh",
+            ));
         }
         Ok(kwh)
     }
@@ -395,7 +410,9 @@ impl<'de> Deserialize<'de> for EnergyValueDto {
                     match key.as_str() {
                         "value" if value.is_none() => value = Some(map.next_value()?),
                         "unit" if unit.is_none() => unit = Some(map.next_value()?),
-                        "value" | "unit" => return Err(de::Error::duplicate_field("value or unit")),
+                        "value" | "unit" => {
+                            return Err(de::Error::duplicate_field("value or unit"));
+                        }
                         other => return Err(de::Error::unknown_field(other, &["value", "unit"])),
                     }
                 }
@@ -468,7 +485,8 @@ pub(crate) mod tests {
         assert!(p[0].problem.contains("unknown field `colour`"), "{p:?}");
         let bad_type = RUNBOOK_CASE.replace("1000.0", "\"1000\"");
         assert_eq!(fields(&bad_type), ["energy_input.fuel"]);
-        let bad_inner = RUNBOOK_CASE.replace("1000.0", "{\"value\": 1, \"unit\": \"GJ\", \"x\": 2}");
+        let bad_inner =
+            RUNBOOK_CASE.replace("1000.0", "{\"value\": 1, \"unit\": \"GJ\", \"x\": 2}");
         assert_eq!(fields(&bad_inner), ["energy_input.fuel"]);
         let dup = RUNBOOK_CASE.replace("\"electricity\": 50.0", "\"fuel\": 50.0");
         assert!(problems(&dup)[0].problem.contains("duplicate name `fuel`"));
@@ -480,7 +498,12 @@ pub(crate) mod tests {
             "energy_input":{"fuel":-1, "gas":{"value":1,"unit":"furlongs"}},"energy_output":{}}"#;
         assert_eq!(
             fields(body),
-            ["facility_id", "time_period.end", "energy_input.fuel", "energy_input.gas.unit"]
+            [
+                "facility_id",
+                "time_period.end",
+                "energy_input.fuel",
+                "energy_input.gas.unit"
+            ]
         );
     }
 
@@ -503,7 +526,11 @@ pub(crate) mod tests {
         // JSON cannot spell NaN or infinity; 1e400 overflows f64 and is refused where it stands.
         let huge = RUNBOOK_CASE.replace("1000.0", "1e400");
         assert_eq!(fields(&huge), ["energy_input.fuel"]);
-        let too_big_after_conversion = RUNBOOK_CASE.replace("1000.0", r#"{"value": 1e306, "unit": "TJ"}"#);
-        assert_eq!(fields(&too_big_after_conversion), ["energy_input.fuel.value"]);
+        let too_big_after_conversion =
+            RUNBOOK_CASE.replace("1000.0", r#"{"value": 1e306, "unit": "TJ"}"#);
+        assert_eq!(
+            fields(&too_big_after_conversion),
+            ["energy_input.fuel.value"]
+        );
     }
 }

@@ -97,7 +97,11 @@ pub fn verify_stored(row: StoredView<'_>) -> VerificationReport {
     }
 }
 
-fn check_columns(row: &StoredView<'_>, result: &CalculationResult, problems: &mut Vec<String>) -> bool {
+fn check_columns(
+    row: &StoredView<'_>,
+    result: &CalculationResult,
+    problems: &mut Vec<String>,
+) -> bool {
     let mut ok = true;
     let engine_status = result.status.as_str();
     // `invalid` is set by invalidation (through the API or the runbook's own

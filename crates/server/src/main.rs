@@ -1,1 +1,251 @@
-fn main() {}
+//! `thermaliq`: the CLI over the service (serve, tokens, config, offline calculation).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use thermaliq_core::provenance::compute_and_seal;
+use thermaliq_core::{CoreError, ResultStatus, parse_calculation_request};
+use thermaliq_server::config::{self, Settings};
+use thermaliq_server::{auth, open_store, start, telemetry};
+use thermaliq_store::Scope;
+
+#[derive(Parser)]
+#[command(
+    name = "thermaliq",
+    version,
+    about = "Thermal efficiency service: HTTP API and CLI"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (SQLite under the data directory unless DATABASE_URL is set).
+    Serve {
+        /// Address to listen on [env: THERMALIQ_BIND] [default: 127.0.0.1:8080].
+        #[arg(long)]
+        bind: Option<String>,
+        /// Data directory [env: THERMALIQ_DATA_DIR] [default: ./data].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Run the engine offline on a request file (`-` for stdin) and print the result as JSON.
+    Calculate { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        scope: ScopeArg,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    Read,
+    Calculate,
+    Admin,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate a YAML file (with the environment on top) and print the effective settings, secrets redacted.
+    Validate {
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            tracing::error!(error_message = %format!("{err:#}"), "Start-up failed");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn env_lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Settings from `THERMALIQ_CONFIG` (if set) and the environment.
+fn load_settings(file: Option<&Path>) -> anyhow::Result<Settings> {
+    let from_env = env_lookup("THERMALIQ_CONFIG").map(PathBuf::from);
+    let file = file.map(Path::to_path_buf).or(from_env);
+    let loaded = config::load(file.as_deref(), &env_lookup).context("configuration is invalid")?;
+    for key in &loaded.unused_keys {
+        eprintln!("warning: config key {key} is not used by this version");
+    }
+    Ok(loaded.settings)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { bind, data_dir } => {
+            let mut settings = load_settings(None)?;
+            if let Some(bind) = bind {
+                settings.bind = bind
+                    .parse()
+                    .with_context(|| format!("--bind '{bind}' is not an address:port"))?;
+            }
+            if let Some(dir) = data_dir {
+                settings.data_dir = dir;
+            }
+            telemetry::init(&settings.log_filter, Box::new(std::io::stdout()));
+            serve(settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { data_dir } => {
+            let mut settings = load_settings(None)?;
+            if let Some(dir) = data_dir {
+                settings.data_dir = dir;
+            }
+            let store = open_store(&settings).await?;
+            store.close().await;
+            println!("migrations applied ({} store)", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    name,
+                    scope,
+                    data_dir,
+                },
+        } => {
+            let mut settings = load_settings(None)?;
+            if let Some(dir) = data_dir {
+                settings.data_dir = dir;
+            }
+            anyhow::ensure!(
+                !name.trim().is_empty() && name.len() <= 64,
+                "--name must be 1 to 64 characters"
+            );
+            let scope = match scope {
+                ScopeArg::Read => Scope::Read,
+                ScopeArg::Calculate => Scope::Calculate,
+                ScopeArg::Admin => Scope::Admin,
+            };
+            let store = open_store(&settings).await?;
+            let token = auth::generate_token()
+                .map_err(|e| anyhow::anyhow!("cannot read random bytes: {e}"))?;
+            let id = auth::register_token(store.as_ref(), &token, &name, scope, "cli").await?;
+            store.close().await;
+            eprintln!(
+                "created token {id} '{name}' with scope {}; it is shown once:",
+                scope.as_str()
+            );
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config {
+            command: ConfigCommand::Validate { file },
+        } => {
+            let settings = load_settings(file.as_deref())?;
+            println!("{}", serde_json::to_string_pretty(&settings)?);
+            eprintln!("configuration is valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calculate { file } => calculate_offline(&file),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let server = start(settings).await?;
+    shutdown_signal().await;
+    tracing::info!("Shutdown signal received: draining in-flight requests");
+    server
+        .shutdown()
+        .await
+        .context("server stopped with an error")?;
+    tracing::info!("Shutdown complete: store closed");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Exit codes: 0 completed, 1 failed a strict-mode check, 2 invalid input.
+fn calculate_offline(file: &Path) -> anyhow::Result<ExitCode> {
+    let settings = load_settings(None)?;
+    let mut body = Vec::new();
+    if file == Path::new("-") {
+        std::io::stdin()
+            .read_to_end(&mut body)
+            .context("cannot read stdin")?;
+    } else {
+        body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    let validated = match parse_calculation_request(&body) {
+        Ok(v) => v,
+        Err(CoreError::Validation(details)) => {
+            let error =
+                serde_json::json!({"error": {"type": "ValidationError", "details": details}});
+            println!("{}", serde_json::to_string_pretty(&error)?);
+            return Ok(ExitCode::from(2));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let sealed = compute_and_seal(&validated.input, &settings.engine);
+    let mut out = serde_json::to_value(&sealed.result)?;
+    out["facility_id"] = serde_json::json!(validated.input.facility_id);
+    out["provenance"] = serde_json::json!({
+        "input_hash": sealed.input_hash,
+        "output_hash": sealed.output_hash,
+        "engine_version": thermaliq_core::ENGINE_VERSION,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(match sealed.result.status {
+        ResultStatus::Completed => ExitCode::SUCCESS,
+        ResultStatus::Failed => ExitCode::from(1),
+    })
+}

@@ -1,1 +1,341 @@
-//! placeholder
+//! The embedded SQLite [`Store`]: one file under the data directory, WAL
+//! journal, `synchronous = FULL` so that a write the caller saw succeed
+//! survives a crash or a `kill -9` (and a power cut).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+use thermaliq_store::{
+    AuditEntry, CalculationQuery, CalculationRecord, Invalidation, Scope, Store, StoreError,
+    TokenRecord,
+};
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+/// SQLite's own text time format, always UTC, to the microsecond.
+const TIME_FORMAT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]");
+
+/// How long a writer waits for another one before reporting "database busy".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Pool settings (`DATABASE_POOL_SIZE`, `DATABASE_POOL_TIMEOUT`).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and applies migrations.
+    pub async fn open(path: &Path, pool: PoolSettings) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new().filename(path);
+        Self::open_with(options, pool).await
+    }
+
+    /// Opens a `sqlite://` URL (as given in `DATABASE_URL`).
+    pub async fn open_url(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
+        let options =
+            SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Self::open_with(options, pool).await
+    }
+
+    async fn open_with(
+        options: SqliteConnectOptions,
+        pool: PoolSettings,
+    ) -> Result<Self, StoreError> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(pool.max_connections)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(Self { pool })
+    }
+}
+
+fn unavailable(err: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(err.to_string())
+}
+
+fn classify(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            unavailable(err)
+        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Duplicate(db.message().to_owned())
+        }
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another writer held the file past the busy timeout.
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6" | "517")) => {
+            unavailable(err)
+        }
+        _ => StoreError::Backend(err.to_string()),
+    }
+}
+
+/// Formats a time stamp as stored (UTC).
+pub fn format_time(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(TIME_FORMAT)
+        .unwrap_or_else(|_| unreachable!("every UTC date formats with a fixed pattern"))
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, StoreError> {
+    time::PrimitiveDateTime::parse(text, TIME_FORMAT)
+        .map(|t| t.assume_utc())
+        .map_err(|e| StoreError::Corrupt(format!("time stamp '{text}': {e}")))
+}
+
+fn calculation_from_row(row: &SqliteRow) -> Result<CalculationRecord, StoreError> {
+    let text = |col: &str| {
+        row.try_get::<String, _>(col)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    Ok(CalculationRecord {
+        calculation_id: text("calculation_id")?,
+        facility_id: text("facility_id")?,
+        period_start: parse_time(&text("period_start")?)?,
+        period_end: parse_time(&text("period_end")?)?,
+        efficiency: row
+            .try_get("efficiency")
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        status: text("status")?,
+        invalid_reason: row
+            .try_get("invalid_reason")
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        recalculated_from: row
+            .try_get("recalculated_from")
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        request: text("request")?,
+        canonical_input: text("canonical_input")?,
+        result: text("result")?,
+        energy_flows: text("energy_flows")?,
+        input_hash: text("input_hash")?,
+        output_hash: text("output_hash")?,
+        engine_version: text("engine_version")?,
+        created_at: parse_time(&text("created_at")?)?,
+    })
+}
+
+async fn insert_audit(
+    conn: &mut sqlx::SqliteConnection,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (occurred_at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)")
+        .bind(format_time(audit.occurred_at))
+        .bind(&audit.actor)
+        .bind(&audit.action)
+        .bind(&audit.subject)
+        .bind(&audit.detail)
+        .execute(conn)
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    fn connections_active(&self) -> u32 {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        self.pool.size().saturating_sub(idle)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn insert_calculation(&self, r: &CalculationRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO calculations (calculation_id, facility_id, period_start, period_end, efficiency, \
+             status, invalid_reason, recalculated_from, energy_flows, request, canonical_input, result, \
+             input_hash, output_hash, engine_version, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&r.calculation_id)
+        .bind(&r.facility_id)
+        .bind(format_time(r.period_start))
+        .bind(format_time(r.period_end))
+        .bind(r.efficiency)
+        .bind(&r.status)
+        .bind(&r.invalid_reason)
+        .bind(&r.recalculated_from)
+        .bind(&r.energy_flows)
+        .bind(&r.request)
+        .bind(&r.canonical_input)
+        .bind(&r.result)
+        .bind(&r.input_hash)
+        .bind(&r.output_hash)
+        .bind(&r.engine_version)
+        .bind(format_time(r.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get_calculation(
+        &self,
+        calculation_id: &str,
+    ) -> Result<Option<CalculationRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM calculations WHERE calculation_id = ?")
+            .bind(calculation_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        row.as_ref().map(calculation_from_row).transpose()
+    }
+
+    async fn list_calculations(
+        &self,
+        q: &CalculationQuery,
+    ) -> Result<Vec<CalculationRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM calculations \
+             WHERE (?1 IS NULL OR facility_id = ?1) \
+               AND (?2 IS NULL OR status = ?2) \
+               AND (?3 IS NULL OR created_at >= ?3) \
+               AND (?4 IS NULL OR created_at < ?4) \
+               AND (?5 IS NULL OR calculation_id < ?5) \
+             ORDER BY calculation_id DESC LIMIT ?6",
+        )
+        .bind(&q.facility_id)
+        .bind(&q.status)
+        .bind(q.created_from.map(format_time))
+        .bind(q.created_to.map(format_time))
+        .bind(&q.before_id)
+        .bind(i64::from(q.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        rows.iter().map(calculation_from_row).collect()
+    }
+
+    async fn invalidate_calculations(
+        &self,
+        inv: &Invalidation,
+        audit: &AuditEntry,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        let rows = sqlx::query(
+            "UPDATE calculations SET status = 'invalid', invalid_reason = ?1 \
+             WHERE status <> 'invalid' AND (?2 IS NULL OR facility_id = ?2) \
+               AND created_at >= ?3 AND created_at < ?4 \
+             RETURNING calculation_id",
+        )
+        .bind(&inv.reason)
+        .bind(&inv.facility_id)
+        .bind(format_time(inv.created_from))
+        .bind(format_time(inv.created_to))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let mut ids: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.try_get::<String, _>(0)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        ids.sort();
+        let mut entry = audit.clone();
+        entry.detail = format!("{{\"count\":{},\"detail\":{}}}", ids.len(), audit.detail);
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(ids)
+    }
+
+    async fn insert_token(
+        &self,
+        token: &TokenRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        sqlx::query("INSERT INTO api_tokens (token_id, name, scope, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&token.token_id)
+            .bind(&token.name)
+            .bind(token.scope.as_str())
+            .bind(&token.token_hash)
+            .bind(format_time(token.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn find_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let row = sqlx::query("SELECT token_id, name, scope, token_hash, created_at FROM api_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        let Some(row) = row else { return Ok(None) };
+        let text = |col: &str| {
+            row.try_get::<String, _>(col)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        let scope_text = text("scope")?;
+        Ok(Some(TokenRecord {
+            token_id: text("token_id")?,
+            name: text("name")?,
+            scope: Scope::parse(&scope_text)
+                .ok_or_else(|| StoreError::Corrupt(format!("scope '{scope_text}'")))?,
+            token_hash: text("token_hash")?,
+            created_at: parse_time(&text("created_at")?)?,
+        }))
+    }
+
+    async fn count_tokens(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}

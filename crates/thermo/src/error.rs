@@ -9,4 +9,31 @@ pub enum ThermoError {
     /// An energy unit symbol that is not in [`crate::units::EnergyUnit::ALL`].
     #[error("unknown energy unit '{symbol}'; accepted: {accepted}")]
     UnknownUnit { symbol: String, accepted: String },
+
+    /// A steam-table (IAPWS-IF97) input outside the range of validity.
+    #[error("{quantity} = {value} is outside the IAPWS-IF97 range: it must be {limit}")]
+    OutOfRange {
+        /// The input, named with its unit, e.g. `temperature_k`.
+        quantity: &'static str,
+        /// The value given.
+        value: f64,
+        /// The limit it broke, with units, e.g. `>= 273.15 K`.
+        limit: String,
+    },
+    /// A steam-table (IAPWS-IF97) input that is NaN or infinite.
+    #[error("{quantity} must be a finite number, got {value}")]
+    NotFinite {
+        /// The input, named with its unit, e.g. `pressure_mpa`.
+        quantity: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// An IAPWS-IF97 iteration that did not converge (not expected inside the range).
+    #[error("IAPWS-IF97 {method} did not converge for {inputs}")]
+    NoConvergence {
+        /// What was being solved, e.g. `T(p,h) in region 3`.
+        method: &'static str,
+        /// The inputs, with units.
+        inputs: String,
+    },
 }

@@ -4,8 +4,10 @@
 //! tested against published reference values and reused outside the service.
 //!
 //! - [`units`]: energy units and their exact conversion factors to kWh.
+//! - [`if97`]: IAPWS-IF97 properties of water and steam, forward, backward and saturation.
 
 pub mod error;
+pub mod if97;
 pub mod units;
 
 pub use error::ThermoError;

@@ -224,7 +224,12 @@ mod tests {
         assert_rel(EnergyUnit::KBtu.kwh_factor(), 0.293_071_07, 2e-8, "kBTU");
         assert_rel(EnergyUnit::Therm.kwh_factor(), 29.307_107, 2e-8, "therm");
         // NIST SP 811 B.8: therm (U.S.) = 1.054 804 E+08 J exactly -> 29.300111 kWh.
-        assert_rel(EnergyUnit::ThermUs.kwh_factor(), 29.300_111_1, 1e-8, "therm_us");
+        assert_rel(
+            EnergyUnit::ThermUs.kwh_factor(),
+            29.300_111_1,
+            1e-8,
+            "therm_us",
+        );
         // SI: 1 kWh = 3.6 MJ, so 1 MJ = 0.2777... kWh, 1 TJ = 277 777.7... kWh.
         assert_rel(EnergyUnit::MJ.kwh_factor(), 1.0 / 3.6, 1e-15, "MJ");
         assert_rel(EnergyUnit::TJ.kwh_factor(), 1e6 / 3.6, 1e-15, "TJ");

@@ -1,0 +1,461 @@
+//! Settings: defaults, then the YAML file named by `THERMALIQ_CONFIG`, then
+//! the environment, then command-line flags. Parsed once into typed values;
+//! an invalid value is reported with its name, its value and where it came
+//! from, and stops start-up.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use thermaliq_core::{CalculationMode, EngineSettings};
+use thiserror::Error;
+
+/// A value that must never reach a log or a response.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// `THERMALIQ_BIND` / `--bind`.
+    pub bind: SocketAddr,
+    /// `THERMALIQ_DATA_DIR` / `--data-dir`: the SQLite file and `admin.token` live here.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: overrides the SQLite file in the data directory.
+    pub database_url: Option<Secret>,
+    /// `THERMALIQ_BOOTSTRAP_TOKEN`: the first admin token, when the store has none.
+    pub bootstrap_token: Option<Secret>,
+    /// `THERMALIQ_LOG`: log filter, e.g. `info` or `info,sqlx=warn`.
+    pub log_filter: String,
+    /// `CALCULATION_MODE`, `ALLOW_NEGATIVE_EFFICIENCY`, `ENERGY_BALANCE_THRESHOLD`,
+    /// `ENERGY_BALANCE_CHECK_ENABLED`, `INCLUDE_ENERGY_LOSSES`.
+    pub engine: EngineSettings,
+    /// `CALCULATION_TIMEOUT` (seconds).
+    #[serde(serialize_with = "seconds")]
+    pub calculation_timeout: Duration,
+    /// `MAX_CONCURRENT_CALCULATIONS`: calculations beyond it wait (and count
+    /// in `thermaliq_calculation_queue_depth`).
+    pub max_concurrent_calculations: usize,
+    /// `DATABASE_POOL_SIZE`.
+    pub database_pool_size: u32,
+    /// `DATABASE_POOL_TIMEOUT` (seconds): the longest wait for a connection.
+    #[serde(serialize_with = "seconds")]
+    pub database_pool_timeout: Duration,
+}
+
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            bootstrap_token: None,
+            log_filter: "info,sqlx=warn".to_owned(),
+            engine: EngineSettings::default(),
+            calculation_timeout: Duration::from_secs(30),
+            max_concurrent_calculations: 64,
+            database_pool_size: 10,
+            database_pool_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The names this version reads. Anything else in a file is reported as unused.
+pub const KNOWN_SETTINGS: [&str; 15] = [
+    "THERMALIQ_BIND",
+    "THERMALIQ_DATA_DIR",
+    "DATABASE_URL",
+    "THERMALIQ_BOOTSTRAP_TOKEN",
+    "THERMALIQ_LOG",
+    "CALCULATION_MODE",
+    "ALLOW_NEGATIVE_EFFICIENCY",
+    "ENERGY_BALANCE_THRESHOLD",
+    "ENERGY_BALANCE_CHECK_ENABLED",
+    "INCLUDE_ENERGY_LOSSES",
+    "CALCULATION_TIMEOUT",
+    "MAX_CONCURRENT_CALCULATIONS",
+    "DATABASE_POOL_SIZE",
+    "DATABASE_POOL_TIMEOUT",
+    "THERMALIQ_CONFIG",
+];
+
+/// The shortest bootstrap token accepted (DESIGN.md §4).
+pub const MIN_BOOTSTRAP_TOKEN_LEN: usize = 32;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("invalid setting {name}={value} (from {origin}): {rule}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        origin: String,
+        rule: String,
+    },
+    #[error("cannot read config file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+}
+
+/// A loaded configuration and what was noticed on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    /// Keys in the file that this version does not use.
+    pub unused_keys: Vec<String>,
+}
+
+struct Raw {
+    value: String,
+    origin: String,
+}
+
+/// Loads settings from an optional YAML file and an environment lookup.
+/// `env` is a function so tests need not touch the process environment.
+pub fn load(
+    file: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, ConfigError> {
+    let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+    let mut unused_keys = Vec::new();
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let mut flat = BTreeMap::new();
+        flatten_yaml("", &doc, &mut flat).map_err(|reason| ConfigError::File {
+            path: path.to_owned(),
+            reason,
+        })?;
+        for (key, value) in flat {
+            if !KNOWN_SETTINGS.contains(&key.as_str()) {
+                unused_keys.push(key.clone());
+            }
+            let origin = format!("file {}", path.display());
+            raw.insert(key, Raw { value, origin });
+        }
+    }
+    for name in KNOWN_SETTINGS {
+        if let Some(value) = env(name) {
+            raw.insert(
+                name.to_owned(),
+                Raw {
+                    value,
+                    origin: "environment".to_owned(),
+                },
+            );
+        }
+    }
+    let settings = build(&raw)?;
+    Ok(Loaded {
+        settings,
+        unused_keys,
+    })
+}
+
+/// Nested maps become `PARENT_CHILD` names (`database: {pool_size: 20}` is
+/// `DATABASE_POOL_SIZE`), so a file may be flat or grouped.
+fn flatten_yaml(
+    prefix: &str,
+    value: &serde_yaml::Value,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    use serde_yaml::Value as Y;
+    match value {
+        Y::Mapping(map) => {
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s.clone(),
+                    other => return Err(format!("key {other:?} is not a string")),
+                };
+                let key = key.replace(['.', '-'], "_").to_ascii_uppercase();
+                let name = if prefix.is_empty() {
+                    key
+                } else {
+                    format!("{prefix}_{key}")
+                };
+                flatten_yaml(&name, v, out)?;
+            }
+            Ok(())
+        }
+        Y::Null if prefix.is_empty() => Ok(()),
+        Y::Null => Ok(()),
+        Y::Bool(b) => {
+            out.insert(prefix.to_owned(), b.to_string());
+            Ok(())
+        }
+        Y::Number(n) => {
+            out.insert(prefix.to_owned(), n.to_string());
+            Ok(())
+        }
+        Y::String(s) => {
+            out.insert(prefix.to_owned(), s.clone());
+            Ok(())
+        }
+        Y::Sequence(_) | Y::Tagged(_) => {
+            Err(format!("{prefix}: must be a single value, not a list"))
+        }
+    }
+}
+
+fn build(raw: &BTreeMap<String, Raw>) -> Result<Settings, ConfigError> {
+    let mut s = Settings::default();
+    let get = |name: &'static str| raw.get(name).map(|r| (name, r));
+
+    if let Some((name, r)) = get("THERMALIQ_BIND") {
+        s.bind = r
+            .value
+            .parse()
+            .map_err(|_| invalid(name, r, "must be an address:port, e.g. 127.0.0.1:8080"))?;
+    }
+    if let Some((_, r)) = get("THERMALIQ_DATA_DIR") {
+        s.data_dir = PathBuf::from(&r.value);
+    }
+    if let Some((name, r)) = get("DATABASE_URL") {
+        let url = r.value.trim();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid_redacted(
+                name,
+                r,
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        s.database_url = Some(Secret::new(url.to_owned()));
+    }
+    if let Some((name, r)) = get("THERMALIQ_BOOTSTRAP_TOKEN") {
+        if r.value.chars().count() < MIN_BOOTSTRAP_TOKEN_LEN
+            || r.value.chars().any(char::is_whitespace)
+        {
+            return Err(invalid_redacted(
+                name,
+                r,
+                &format!(
+                    "must be at least {MIN_BOOTSTRAP_TOKEN_LEN} characters with no white space"
+                ),
+            ));
+        }
+        s.bootstrap_token = Some(Secret::new(r.value.clone()));
+    }
+    if let Some((_, r)) = get("THERMALIQ_LOG") {
+        s.log_filter = r.value.clone();
+    }
+    if let Some((name, r)) = get("CALCULATION_MODE") {
+        s.engine.mode = match r.value.trim().to_ascii_lowercase().as_str() {
+            "strict" => CalculationMode::Strict,
+            "lenient" => CalculationMode::Lenient,
+            _ => return Err(invalid(name, r, "must be one of strict, lenient")),
+        };
+    }
+    if let Some((name, r)) = get("ALLOW_NEGATIVE_EFFICIENCY") {
+        s.engine.allow_negative_efficiency = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("ENERGY_BALANCE_CHECK_ENABLED") {
+        s.engine.energy_balance_check_enabled = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("INCLUDE_ENERGY_LOSSES") {
+        s.engine.include_energy_losses = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("ENERGY_BALANCE_THRESHOLD") {
+        let t = number(name, r)?;
+        if !(0.0..=1.0).contains(&t) {
+            return Err(invalid(
+                name,
+                r,
+                "must be a fraction of input between 0 and 1 (0.05 = 5 %)",
+            ));
+        }
+        s.engine.energy_balance_threshold = t;
+    }
+    if let Some((name, r)) = get("CALCULATION_TIMEOUT") {
+        s.calculation_timeout = duration(name, r, 3600.0)?;
+    }
+    if let Some((name, r)) = get("DATABASE_POOL_TIMEOUT") {
+        s.database_pool_timeout = duration(name, r, 3600.0)?;
+    }
+    if let Some((name, r)) = get("MAX_CONCURRENT_CALCULATIONS") {
+        s.max_concurrent_calculations = count(name, r, 10_000)? as usize;
+    }
+    if let Some((name, r)) = get("DATABASE_POOL_SIZE") {
+        s.database_pool_size = count(name, r, 1_000)?;
+    }
+    Ok(s)
+}
+
+fn invalid(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value: format!("'{}'", r.value),
+        origin: r.origin.clone(),
+        rule: rule.to_owned(),
+    }
+}
+
+fn invalid_redacted(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value: "[redacted]".to_owned(),
+        origin: r.origin.clone(),
+        rule: rule.to_owned(),
+    }
+}
+
+fn boolean(name: &'static str, r: &Raw) -> Result<bool, ConfigError> {
+    match r.value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(invalid(name, r, "must be true or false")),
+    }
+}
+
+fn number(name: &'static str, r: &Raw) -> Result<f64, ConfigError> {
+    match r.value.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(invalid(name, r, "must be a number")),
+    }
+}
+
+fn duration(name: &'static str, r: &Raw, max_seconds: f64) -> Result<Duration, ConfigError> {
+    let v = number(name, r)?;
+    if v <= 0.0 || v > max_seconds {
+        return Err(invalid(
+            name,
+            r,
+            &format!("must be a number of seconds > 0 and <= {max_seconds}"),
+        ));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+fn count(name: &'static str, r: &Raw, max: u32) -> Result<u32, ConfigError> {
+    match r.value.trim().parse::<u32>() {
+        Ok(v) if (1..=max).contains(&v) => Ok(v),
+        _ => Err(invalid(
+            name,
+            r,
+            &format!("must be a whole number from 1 to {max}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_designed_ones() {
+        let s = load(None, &env_of(&[])).unwrap().settings;
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.engine.energy_balance_threshold, 0.05);
+        assert_eq!(s.engine.mode, CalculationMode::Strict);
+        assert_eq!(s.calculation_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_nested_keys_flatten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yaml");
+        std::fs::write(
+            &path,
+            "calculation_mode: lenient\nenergy_balance_threshold: 0.10\ndatabase:\n  pool_size: 20\nconnectors:\n  historian:\n    enabled: false\n",
+        )
+        .unwrap();
+        let loaded = load(
+            Some(&path),
+            &env_of(&[("ENERGY_BALANCE_THRESHOLD", "0.02")]),
+        )
+        .unwrap();
+        assert_eq!(loaded.settings.engine.mode, CalculationMode::Lenient);
+        assert_eq!(loaded.settings.engine.energy_balance_threshold, 0.02);
+        assert_eq!(loaded.settings.database_pool_size, 20);
+        assert_eq!(loaded.unused_keys, ["CONNECTORS_HISTORIAN_ENABLED"]);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting_and_its_origin() {
+        let err = load(None, &env_of(&[("CALCULATION_MODE", "fast")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("CALCULATION_MODE='fast' (from environment)"),
+            "{err}"
+        );
+        for (name, value) in [
+            ("ENERGY_BALANCE_THRESHOLD", "5"),
+            ("CALCULATION_TIMEOUT", "0"),
+            ("ALLOW_NEGATIVE_EFFICIENCY", "maybe"),
+            ("DATABASE_POOL_SIZE", "-3"),
+            ("THERMALIQ_BIND", "localhost"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([(name, value)]));
+            let err = load(None, &env_of(pairs)).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let token = "a-very-secret-bootstrap-token-of-40-chars!";
+        let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([
+            ("THERMALIQ_BOOTSTRAP_TOKEN", token),
+            ("DATABASE_URL", "postgres://user:hunter2@db/x"),
+        ]));
+        let s = load(None, &env_of(pairs)).unwrap().settings;
+        let shown = format!("{s:?} {}", serde_json::to_string(&s).unwrap());
+        assert!(
+            !shown.contains(token) && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        let short: &'static [(&'static str, &'static str)] =
+            &[("THERMALIQ_BOOTSTRAP_TOKEN", "short-secret")];
+        let err = load(None, &env_of(short)).unwrap_err().to_string();
+        assert!(
+            err.contains("THERMALIQ_BOOTSTRAP_TOKEN") && !err.contains("short-secret"),
+            "{err}"
+        );
+    }
+}

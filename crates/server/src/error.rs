@@ -1,0 +1,263 @@
+//! The HTTP edge's one error type and the layer that renders every error as
+//! the JSON body of DESIGN.md §4, with the request id.
+//!
+//! Handlers return [`ApiError`]; its `IntoResponse` only sets the status and
+//! stashes the error in the response extensions. [`render_errors`] (which
+//! knows the request id) writes the body and the log line. Errors made by the
+//! framework itself (unknown route, wrong method, oversized body) get the
+//! same JSON shape there too, so no client ever sees plain text or a trace.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use thermaliq_core::{CoreError, FieldProblem};
+use thermaliq_store::StoreError;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    Validation {
+        status: StatusCode,
+        details: Vec<FieldProblem>,
+    },
+    Unauthorized(String),
+    Forbidden(String),
+    NotFound(String),
+    Calculation {
+        message: String,
+        details: Vec<FieldProblem>,
+        calculation_id: Option<String>,
+    },
+    /// The store failed; the cause goes to the log only.
+    Database(String),
+    Timeout(String),
+    /// A bug; the cause goes to the log only.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, problem: impl Into<String>) -> Self {
+        ApiError::Validation {
+            status: StatusCode::BAD_REQUEST,
+            details: vec![FieldProblem::new(field, problem)],
+        }
+    }
+
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            ApiError::Validation { .. } => "ValidationError",
+            ApiError::Unauthorized(_) => "Unauthorized",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::NotFound(_) => "NotFound",
+            ApiError::Calculation { .. } => "CalculationError",
+            ApiError::Database(_) => "DatabaseError",
+            ApiError::Timeout(_) => "TimeoutError",
+            ApiError::Internal(_) => "InternalError",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { status, .. } => *status,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Calculation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the client reads. Database and internal causes stay in the log.
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::Validation { details, .. } => match details.as_slice() {
+                [one] => format!("{}: {}", one.field, one.problem),
+                many => format!("{} problems in the request", many.len()),
+            },
+            ApiError::Unauthorized(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Timeout(m) => m.clone(),
+            ApiError::Calculation { message, .. } => message.clone(),
+            ApiError::Database(_) => "the database is unavailable; retry later".to_owned(),
+            ApiError::Internal(_) => {
+                "internal error; quote the request_id when reporting it".to_owned()
+            }
+        }
+    }
+
+    /// The full cause, for the log line.
+    fn log_message(&self) -> String {
+        match self {
+            ApiError::Database(cause) | ApiError::Internal(cause) => cause.clone(),
+            other => other.public_message(),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(err: CoreError) -> Self {
+        match err {
+            CoreError::Validation(details) => ApiError::Validation {
+                status: StatusCode::BAD_REQUEST,
+                details,
+            },
+            CoreError::Corrupt { .. } => ApiError::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Corrupt(_) => ApiError::Internal(err.to_string()),
+            other => ApiError::Database(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Extra context for an error's log line (never sent to the client).
+#[derive(Debug, Clone)]
+pub struct ErrorLogContext {
+    pub request_payload: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ErrorEnvelope<'a> {
+    error: ErrorBody<'a>,
+    request_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calculation_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    message: String,
+    details: &'a [FieldProblem],
+}
+
+/// Middleware: renders every error response as JSON and logs it once.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match response.extensions_mut().remove::<ApiError>() {
+        Some(error) => error,
+        None => framework_error(status),
+    };
+    let context = response.extensions_mut().remove::<ErrorLogContext>();
+    log_error(&error, context.as_ref());
+
+    let no_details = Vec::new();
+    let (details, calculation_id) = match &error {
+        ApiError::Validation { details, .. } => (details, None),
+        ApiError::Calculation {
+            details,
+            calculation_id,
+            ..
+        } => (details, calculation_id.as_deref()),
+        _ => (&no_details, None),
+    };
+    let envelope = ErrorEnvelope {
+        error: ErrorBody {
+            kind: error.error_type(),
+            message: error.public_message(),
+            details,
+        },
+        request_id: &request_id,
+        calculation_id,
+    };
+    let body = serde_json::to_vec(&envelope).unwrap_or_default();
+    let mut rendered = Response::new(Body::from(body));
+    *rendered.status_mut() = status;
+    let headers = rendered.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    for name in [header::WWW_AUTHENTICATE, header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = response.headers().get(&name) {
+            headers.insert(name, v.clone());
+        }
+    }
+    rendered
+}
+
+/// Errors raised by axum itself, before any handler ran.
+fn framework_error(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound("no such endpoint; see docs/API.md".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::Validation {
+            status,
+            details: vec![FieldProblem::new(
+                "method",
+                "is not allowed on this endpoint",
+            )],
+        },
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::Validation {
+            status,
+            details: vec![FieldProblem::new(
+                "body",
+                format!("must be at most {} bytes", crate::app::MAX_BODY_BYTES),
+            )],
+        },
+        s if s.is_client_error() => ApiError::Validation {
+            status: s,
+            details: vec![FieldProblem::new(
+                "request",
+                s.canonical_reason().unwrap_or("rejected").to_owned(),
+            )],
+        },
+        s => ApiError::Internal(format!("unexpected status {s} without an error")),
+    }
+}
+
+fn log_error(error: &ApiError, context: Option<&ErrorLogContext>) {
+    let error_type = error.error_type();
+    let error_message = error.log_message();
+    let status = error.status().as_u16();
+    let payload = context
+        .and_then(|c| c.request_payload.as_deref())
+        .unwrap_or("");
+    match error {
+        ApiError::Unauthorized(_) | ApiError::Forbidden(_) | ApiError::NotFound(_) => {
+            tracing::warn!(error_type, error_message, status, "Request rejected");
+        }
+        _ if payload.is_empty() => {
+            tracing::error!(error_type, error_message, status, "Request failed");
+        }
+        _ => {
+            tracing::error!(
+                error_type,
+                error_message,
+                status,
+                request_payload = payload,
+                "Request failed"
+            );
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The `thermaliq` service: configuration, storage wiring, the HTTP API,
+//! auth, metrics and logs. `main.rs` is the CLI over [`start`].
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use thermaliq_store::{Scope, Store, StoreError};
+use thermaliq_store_sqlite::{PoolSettings, SqliteStore};
+use thiserror::Error;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::state::AppState;
+
+/// The SQLite file name inside the data directory.
+pub const SQLITE_FILE: &str = "thermaliq.db";
+/// The generated bootstrap token's file name inside the data directory.
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Opens the configured store: `DATABASE_URL` if set, else SQLite in the data directory.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
+    let pool = PoolSettings {
+        max_connections: settings.database_pool_size,
+        acquire_timeout: settings.database_pool_timeout,
+    };
+    match &settings.database_url {
+        Some(url) if url.expose().starts_with("sqlite:") => Ok(Arc::new(SqliteStore::open_url(url.expose(), pool).await?)),
+        Some(_) => Err(StartupError::Unsupported(
+            "DATABASE_URL names PostgreSQL, which this build does not support yet; unset DATABASE_URL \
+             to use the embedded SQLite store"
+                .to_owned(),
+        )),
+        None => {
+            std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::Io {
+                what: format!("cannot create data directory {}", settings.data_dir.display()),
+                source,
+            })?;
+            let path = settings.data_dir.join(SQLITE_FILE);
+            Ok(Arc::new(SqliteStore::open(&path, pool).await?))
+        }
+    }
+}
+
+/// On an empty store, registers the first admin token (DESIGN.md §4): the
+/// one in `THERMALIQ_BOOTSTRAP_TOKEN`, else a generated one written to
+/// `<data dir>/admin.token` with mode 0600. Returns the file written, if any.
+pub async fn bootstrap_admin_token(
+    store: &dyn Store,
+    settings: &Settings,
+) -> Result<Option<PathBuf>, StartupError> {
+    if store.count_tokens().await? > 0 {
+        if settings.bootstrap_token.is_some() {
+            tracing::info!("THERMALIQ_BOOTSTRAP_TOKEN ignored: the store already has tokens");
+        }
+        return Ok(None);
+    }
+    if let Some(token) = &settings.bootstrap_token {
+        auth::register_token(
+            store,
+            token.expose(),
+            "bootstrap-admin",
+            Scope::Admin,
+            "bootstrap",
+        )
+        .await?;
+        tracing::info!("Bootstrap admin token registered from THERMALIQ_BOOTSTRAP_TOKEN");
+        return Ok(None);
+    }
+    let token = auth::generate_token().map_err(|e| StartupError::Io {
+        what: "cannot read random bytes for the bootstrap token".to_owned(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::Io {
+        what: format!(
+            "cannot create data directory {}",
+            settings.data_dir.display()
+        ),
+        source,
+    })?;
+    let path = settings.data_dir.join(ADMIN_TOKEN_FILE);
+    write_secret_file(&path, &token).map_err(|source| StartupError::Io {
+        what: format!("cannot write {}", path.display()),
+        source,
+    })?;
+    if let Err(err) =
+        auth::register_token(store, &token, "bootstrap-admin", Scope::Admin, "bootstrap").await
+    {
+        let _ = std::fs::remove_file(&path);
+        return Err(err.into());
+    }
+    tracing::info!(
+        path = %path.display(),
+        "Bootstrap admin token generated and written to this file (mode 0600); it is shown nowhere else"
+    );
+    Ok(Some(path))
+}
+
+/// Writes `secret` to `path`, readable by the owner only, and syncs it.
+fn write_secret_file(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // `mode` applies only when the file is created; an older file is narrowed too.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(secret.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+/// A server accepting connections.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, then closes the store.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        let served = self.task.await.map_err(std::io::Error::other)?;
+        self.state.store.close().await;
+        served
+    }
+}
+
+/// Opens the store, bootstraps the admin token, binds and starts serving.
+pub async fn start(settings: Settings) -> Result<RunningServer, StartupError> {
+    let store = open_store(&settings).await?;
+    bootstrap_admin_token(store.as_ref(), &settings).await?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|source| StartupError::Io {
+            what: format!("cannot bind {}", settings.bind),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartupError::Io {
+        what: "cannot read the bound address".to_owned(),
+        source,
+    })?;
+    let state = AppState::new(store, settings);
+    let router = app::router(state.clone());
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = signal.await;
+            })
+            .await
+    });
+    tracing::info!(address = %addr, backend = state.store.backend(), "ThermalIQ listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
+}

@@ -1,0 +1,65 @@
+//! Liveness, readiness and metrics: unauthenticated, for probes and Prometheus.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::json;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/thermaliq/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+/// Liveness: the process answers. It does not touch the store, so a database
+/// outage does not make Kubernetes restart healthy pods.
+async fn health() -> impl IntoResponse {
+    axum::Json(json!({
+        "status": "ok",
+        "service": "thermaliq",
+        "version": env!("CARGO_PKG_VERSION"),
+        "engine_version": thermaliq_core::ENGINE_VERSION,
+    }))
+}
+
+/// Readiness: the store answers (migrations ran when it was opened).
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let backend = state.store.backend();
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(
+                json!({"ready": true, "checks": {"store": {"ok": true, "backend": backend}}}),
+            ),
+        ),
+        Err(err) => {
+            tracing::warn!(error_type = "DatabaseError", error_message = %err, "Readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(
+                    json!({"ready": false, "checks": {"store": {"ok": false, "backend": backend, "error": "unreachable"}}}),
+                ),
+            )
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    state
+        .metrics
+        .database_connections_active
+        .set(i64::from(state.store.connections_active()));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}
