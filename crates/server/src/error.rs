@@ -167,6 +167,8 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     }
     let error = match response.extensions_mut().remove::<ApiError>() {
         Some(error) => error,
+        // A handler that wrote its own JSON body (e.g. /ready's report) keeps it.
+        None if is_json(&response) => return response,
         None => framework_error(status),
     };
     let context = response.extensions_mut().remove::<ErrorLogContext>();
@@ -205,6 +207,14 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
     }
     rendered
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 /// Errors raised by axum itself, before any handler ran.

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub const JOULES_PER_KWH: f64 = 3_600_000.0;
 
 /// Joules in one International Table British thermal unit (exact, NIST SP 811 B.8).
-pub const JOULES_PER_BTU_IT: f64 = 1055.055_852_62;
+pub const JOULES_PER_BTU_IT: f64 = 1_055.055_852_62;
 
 /// Joules in one International Table kilocalorie (exact, NIST SP 811 B.8).
 pub const JOULES_PER_KCAL_IT: f64 = 4186.8;

@@ -1,0 +1,12 @@
+//! HTTP integration tests: the real router on a real SQLite file, and the
+//! real `thermaliq` binary for restarts, signals and the CLI. All in one
+//! test binary to keep build time down.
+
+mod auth;
+mod calculate;
+mod errors;
+mod helpers;
+mod lifecycle;
+mod listing;
+mod operations;
+mod process;

@@ -1,0 +1,162 @@
+//! Metrics, timeouts, concurrency and store outages.
+
+use serde_json::Value;
+
+use crate::helpers::{assert_error, runbook_case, sample, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn metrics_carry_the_runbook_names_and_count() {
+    let app = spawn_app().await;
+    app.calculate(&runbook_case()).await;
+    let bad = app.post_raw("/v1/thermaliq/calculate", "{").await;
+    assert_eq!(bad.status(), 400);
+    let text = app.metrics().await;
+    for name in [
+        "thermaliq_calculation_requests_total",
+        "thermaliq_calculation_duration_seconds_bucket",
+        "thermaliq_calculation_timeouts_total",
+        "thermaliq_active_calculations",
+        "thermaliq_calculation_queue_depth",
+        "thermaliq_calculation_data_completeness",
+        "thermaliq_calculation_data_quality_score",
+        "thermaliq_database_connections_active",
+    ] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+    assert_eq!(
+        sample(&text, "thermaliq_calculation_requests_total"),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "thermaliq_calculation_errors_total{error_type=\"ValidationError\"}"
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "thermaliq_calculation_duration_seconds_count"),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(&text, "thermaliq_calculation_data_completeness"),
+        Some(1.0)
+    );
+    assert_eq!(sample(&text, "thermaliq_active_calculations"), Some(0.0));
+}
+
+/// Two hundred clients at once: every calculation is acknowledged and every
+/// acknowledged calculation is in the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_posts_all_land() {
+    let app = spawn_app().await;
+    let requests = (0..200).map(|n| {
+        let mut body = runbook_case();
+        body["facility_id"] = serde_json::json!(format!("FAC-{n:03}"));
+        let client = app.client.clone();
+        let url = app.url("/v1/thermaliq/calculate");
+        async move {
+            let response = client
+                .post(url)
+                .bearer_auth(crate::helpers::ADMIN_TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            response.json::<Value>().await.unwrap()["calculation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    });
+    let ids: Vec<String> = futures::future::join_all(requests).await;
+    let sql = app.sql().await;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT calculation_id) FROM calculations")
+        .fetch_one(&sql)
+        .await
+        .unwrap();
+    assert_eq!(stored, 200);
+    for id in ids.iter().step_by(20) {
+        assert_eq!(
+            app.get(&format!("/v1/thermaliq/calculations/{id}"))
+                .await
+                .status(),
+            200
+        );
+    }
+}
+
+/// A writer holding the SQLite file past CALCULATION_TIMEOUT: the request
+/// ends in 504 TimeoutError (counted) instead of hanging, and nothing half-done is stored.
+#[tokio::test]
+async fn calculation_timeout_answers_504() {
+    let app =
+        spawn_app_with(|s| s.calculation_timeout = std::time::Duration::from_millis(300)).await;
+    let sql = app.sql().await;
+    let mut lock = sql.acquire().await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+
+    let response = app.post("/v1/thermaliq/calculate", &runbook_case()).await;
+    assert_error(response, 504, "TimeoutError", None).await;
+
+    sqlx::query("ROLLBACK").execute(&mut *lock).await.unwrap();
+    drop(lock);
+    let text = app.metrics().await;
+    assert_eq!(
+        sample(&text, "thermaliq_calculation_timeouts_total"),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "thermaliq_calculation_errors_total{error_type=\"TimeoutError\"}"
+        ),
+        Some(1.0)
+    );
+    assert_eq!(sample(&text, "thermaliq_active_calculations"), Some(0.0));
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calculations")
+        .fetch_one(&sql)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    // The service recovers once the lock is gone.
+    assert_eq!(
+        app.post("/v1/thermaliq/calculate", &runbook_case())
+            .await
+            .status(),
+        201
+    );
+}
+
+/// The store going away: readiness turns false and requests get 503 DatabaseError,
+/// without the cause (a driver message) reaching the client.
+#[tokio::test]
+async fn a_closed_store_is_a_database_error_not_a_hang() {
+    let app = spawn_app().await;
+    app.server().state.store.close().await;
+    let ready = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["ready"], false);
+    let response = app.post("/v1/thermaliq/calculate", &runbook_case()).await;
+    let body = assert_error(response, 503, "DatabaseError", None).await;
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.to_lowercase().contains("pool"),
+        "driver detail leaked: {message}"
+    );
+    // Liveness does not depend on the store.
+    assert_eq!(
+        app.client
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

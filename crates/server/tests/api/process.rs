@@ -1,0 +1,403 @@
+//! The real `thermaliq` binary: restarts, `kill -9`, SIGTERM, logs, and the CLI.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{ADMIN_TOKEN, runbook_case};
+
+const BIN: &str = env!("CARGO_BIN_EXE_thermaliq");
+
+/// Settings the developer's or CI's shell may carry: never let them leak in.
+const SCRUBBED: [&str; 8] = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "THERMALIQ_CONFIG",
+    "THERMALIQ_BIND",
+    "THERMALIQ_DATA_DIR",
+    "THERMALIQ_BOOTSTRAP_TOKEN",
+    "CALCULATION_MODE",
+    "ENERGY_BALANCE_THRESHOLD",
+];
+
+fn command(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    for name in SCRUBBED {
+        cmd.env_remove(name);
+    }
+    cmd.env("THERMALIQ_DATA_DIR", data_dir);
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Process {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Process {
+    fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Process {
+        let port = free_port();
+        let log = data_dir.join(format!("stdout-{port}.log"));
+        let mut cmd = command(data_dir);
+        cmd.arg("serve")
+            .env("THERMALIQ_BIND", format!("127.0.0.1:{port}"))
+            .env("THERMALIQ_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::inherit());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("thermaliq starts");
+        let process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        process.wait_until_healthy();
+        process
+    }
+
+    fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = reqwest::blocking_free_client();
+        while Instant::now() < deadline {
+            if client(&format!("{}/health", self.base)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "thermaliq did not become healthy; log:\n{}",
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    fn log_lines(&self) -> Vec<Value> {
+        let file = std::fs::File::open(&self.log).unwrap();
+        BufReader::new(file)
+            .lines()
+            .map(|l| serde_json::from_str(&l.unwrap()).expect("every log line is JSON"))
+            .collect()
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tiny health probe over a raw socket, so this module needs no second HTTP client setup.
+mod reqwest {
+    use std::io::{Read, Write};
+    pub fn blocking_free_client() -> impl Fn(&str) -> bool {
+        |url: &str| {
+            let rest = url.trim_start_matches("http://");
+            let (host, path) = rest.split_once('/').unwrap();
+            let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+                return false;
+            };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let request =
+                format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+            if stream.write_all(request.as_bytes()).is_err() {
+                return false;
+            }
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            response.starts_with("HTTP/1.1 200")
+        }
+    }
+}
+
+async fn post_runbook_case(base: &str) -> Value {
+    let response = ::reqwest::Client::new()
+        .post(format!("{base}/v1/thermaliq/calculate"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&runbook_case())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn get_calculation(base: &str, id: &str) -> ::reqwest::Response {
+    ::reqwest::Client::new()
+        .get(format!("{base}/v1/thermaliq/calculations/{id}"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn acknowledged_calculations_survive_kill_9_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Process::start(dir.path(), &[]);
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(
+            post_runbook_case(&first.base).await["calculation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    first.child.kill().unwrap(); // SIGKILL: no chance to flush anything
+    first.child.wait().unwrap();
+
+    let second = Process::start(dir.path(), &[]);
+    for id in &ids {
+        let response = get_calculation(&second.base, id).await;
+        assert_eq!(response.status(), 200, "{id} lost after kill -9");
+        let body: Value = response.json().await.unwrap();
+        assert!((body["efficiency"].as_f64().unwrap() - 90.476).abs() < 0.001);
+    }
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_cleanly_and_logs_are_json_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Process::start(dir.path(), &[]);
+    let body = post_runbook_case(&server.base).await;
+    let id = body["calculation_id"].as_str().unwrap();
+    server.signal("-TERM");
+    let status = wait_for_exit(&mut server.child, Duration::from_secs(20));
+    assert!(status.success(), "exit status {status:?}");
+
+    let lines = server.log_lines();
+    let raw = std::fs::read_to_string(&server.log).unwrap();
+    assert!(!raw.contains(ADMIN_TOKEN), "a token reached the log");
+    for line in &lines {
+        for field in ["timestamp", "level", "message"] {
+            assert!(line.get(field).is_some(), "{field} missing in {line}");
+        }
+    }
+    let calculated = lines
+        .iter()
+        .find(|l| l["message"] == "Efficiency calculated")
+        .expect("an 'Efficiency calculated' line");
+    assert_eq!(calculated["calculation_id"], id);
+    assert_eq!(calculated["facility_id"], "FAC-TEST-001");
+    for field in [
+        "efficiency",
+        "input_energy_kwh",
+        "output_energy_kwh",
+        "energy_losses_kwh",
+        "duration",
+        "request_id",
+    ] {
+        assert!(
+            calculated.get(field).is_some(),
+            "{field} missing in {calculated}"
+        );
+    }
+    assert_eq!(calculated["input_energy_kwh"], 1050.0);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "Shutdown complete: store closed")
+    );
+}
+
+fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "process did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn generated_bootstrap_token_is_written_owner_only_and_works() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = command(dir.path())
+        .arg("serve")
+        .env("THERMALIQ_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let token_file = dir.path().join("admin.token");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !token_file.exists() || std::fs::read_to_string(&token_file).unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "admin.token not written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let token = std::fs::read_to_string(&token_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(token.starts_with("tiq_") && token.len() == 68);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut out = String::new();
+    use std::io::Read;
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(!out.contains(&token), "the generated token reached the log");
+    assert!(
+        out.contains("admin.token"),
+        "the log says where the token is: {out}"
+    );
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path())
+        .arg("serve")
+        .env("CALCULATION_MODE", "fast")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CALCULATION_MODE") && stderr.contains("strict, lenient"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_validate_prints_the_effective_config_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("thermaliq.yaml");
+    std::fs::write(
+        &file,
+        "calculation_mode: lenient\nENERGY_BALANCE_THRESHOLD: 0.1\n",
+    )
+    .unwrap();
+    let output = command(dir.path())
+        .args(["config", "validate", "--file"])
+        .arg(&file)
+        .env("THERMALIQ_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown["engine"]["mode"], "lenient");
+    assert_eq!(shown["engine"]["energy_balance_threshold"], 0.1);
+    assert_eq!(shown["bootstrap_token"], "[redacted]");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(ADMIN_TOKEN));
+
+    std::fs::write(&file, "CALCULATION_TIMEOUT: -1\n").unwrap();
+    let output = command(dir.path())
+        .args(["config", "validate", "--file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CALCULATION_TIMEOUT"));
+}
+
+#[tokio::test]
+async fn token_create_prints_a_working_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path())
+        .args(["token", "create", "--name", "ops", "--scope", "read"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("tiq_"));
+    let db = std::fs::read(dir.path().join(thermaliq_server::SQLITE_FILE)).unwrap_or_default();
+    let wal = std::fs::read(
+        dir.path()
+            .join(format!("{}-wal", thermaliq_server::SQLITE_FILE)),
+    )
+    .unwrap_or_default();
+    let needle = token.as_bytes();
+    for bytes in [&db, &wal] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the token itself was stored"
+        );
+    }
+
+    let server = Process::start(dir.path(), &[]);
+    let response = ::reqwest::Client::new()
+        .get(format!("{}/v1/thermaliq/calculations", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let response = ::reqwest::Client::new()
+        .post(format!("{}/v1/thermaliq/calculate", server.base))
+        .bearer_auth(&token)
+        .json(&runbook_case())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}
+
+#[test]
+fn calculate_offline_prints_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("test_calculation.json");
+    std::fs::write(&file, runbook_case().to_string()).unwrap();
+    let output = command(dir.path())
+        .arg("calculate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!((result["efficiency"].as_f64().unwrap() - 90.476).abs() < 0.001);
+    assert_eq!(result["status"], "completed");
+
+    std::fs::write(&file, "{\"facility_id\": 3}").unwrap();
+    let output = command(dir.path())
+        .arg("calculate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["error"]["details"][0]["field"], "facility_id");
+}
