@@ -276,8 +276,10 @@ fn region_selection_follows_the_if97_boundaries() {
             "p = {p} MPa, T = {t} K"
         );
     }
-    assert!((if97::b23_pressure_mpa(623.15) - 16.5291643).abs() < 1e-7); // R7-97 section 4 check
-    assert!((if97::b23_temperature_k(16.5291643) - 623.15).abs() < 1e-6);
+    // R7-97 section 4: B23 passes through (623.15 K, 16.5291643 MPa) with
+    // dp/dT = 0.1032 MPa/K, so p23(623.16 K) = 16.5302 MPa.
+    assert_eq!(if97::region_pt(16.5310, 623.16).unwrap(), Region3);
+    assert_eq!(if97::region_pt(16.5294, 623.16).unwrap(), Region2);
     assert_eq!(
         if97::props_pt(30.0, 700.0).unwrap().phase,
         Phase::Supercritical
@@ -419,4 +421,90 @@ fn two_phase_inverse_recovers_quality_and_saturation_is_consistent() {
     // At the critical point both saturated states meet.
     let l = if97::saturated_liquid_at_temperature(647.096).unwrap();
     assert!((l.density_kg_m3 - 322.0).abs() < 1e-9);
+}
+
+/// No input gives NaN or a panic: a dense (p, h) and (p, s) sweep over and
+/// beyond the domain, including the critical pressure and region borders,
+/// gives finite states or range errors, and never a convergence failure.
+#[test]
+fn dense_ph_ps_sweep_gives_finite_states_or_range_errors() {
+    let mut pressures: Vec<f64> = (0..=50)
+        .map(|i| 0.0005 * 10f64.powf(5.4 * f64::from(i) / 50.0))
+        .collect();
+    pressures.extend([
+        0.000611212677444,
+        16.529164252604478,
+        16.53,
+        21.0,
+        22.0,
+        22.063,
+        22.064,
+        22.065,
+        23.0,
+        50.0,
+        50.0001,
+        100.0,
+    ]);
+    let mut errors = Vec::new();
+    for &p in &pressures {
+        for i in 0..=300 {
+            let h = -50.0 + 7600.0 * f64::from(i) / 300.0;
+            let s = -0.5 + 14.0 * f64::from(i) / 300.0;
+            for (what, result) in [("h", if97::props_ph(p, h)), ("s", if97::props_ps(p, s))] {
+                match result {
+                    Ok(st) => {
+                        let fields = [
+                            st.temperature_k,
+                            st.specific_volume_m3_kg,
+                            st.density_kg_m3,
+                            st.internal_energy_kj_kg,
+                            st.enthalpy_kj_kg,
+                            st.entropy_kj_kg_k,
+                        ];
+                        assert!(fields.iter().all(|v| v.is_finite()), "{what} p={p}: {st:?}");
+                        assert!(
+                            st.cp_kj_kg_k.is_none_or(f64::is_finite)
+                                && st.speed_of_sound_m_s.is_none_or(f64::is_finite)
+                        );
+                    }
+                    Err(ThermoError::OutOfRange { .. }) => {}
+                    Err(e) => errors.push(format!("{what} p={p} h={h} s={s}: {e}")),
+                }
+            }
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} failures:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+/// (p, T) right at and around the critical point converges in region 3.
+#[test]
+fn states_at_and_around_the_critical_point_converge() {
+    let mut errors = Vec::new();
+    for i in -20..=20 {
+        for j in -20..=20 {
+            let p = 22.064 + 0.005 * f64::from(i);
+            let t = 647.096 + 0.005 * f64::from(j);
+            match if97::props_pt(p, t) {
+                Ok(s) => assert!(s.density_kg_m3.is_finite() && s.enthalpy_kj_kg.is_finite()),
+                Err(e) => errors.push(format!("p={p} T={t}: {e}")),
+            }
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} failures:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+    let c = if97::props_pt(22.064, 647.096).unwrap();
+    assert!(
+        (c.density_kg_m3 - 322.0).abs() < 1.0,
+        "critical density {}",
+        c.density_kg_m3
+    );
 }

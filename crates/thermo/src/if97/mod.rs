@@ -69,13 +69,13 @@ const TABLE_1: [f64; 5] = [
 ];
 
 /// R7-97 Eq. 5: pressure on the region 2/3 boundary at `T` (623.15..=863.15 K), MPa.
-pub fn b23_pressure_mpa(temperature_k: f64) -> f64 {
+pub(crate) fn b23_pressure_mpa(temperature_k: f64) -> f64 {
     let [n1, n2, n3, _, _] = TABLE_1;
     n1 + temperature_k * (n2 + temperature_k * n3)
 }
 
 /// R7-97 Eq. 6: temperature on the region 2/3 boundary at `p` (16.529..=100 MPa), K.
-pub fn b23_temperature_k(pressure_mpa: f64) -> f64 {
+pub(crate) fn b23_temperature_k(pressure_mpa: f64) -> f64 {
     let [_, _, n3, n4, n5] = TABLE_1;
     n4 + ((pressure_mpa - n5) / n3).max(0.0).sqrt()
 }
@@ -351,7 +351,7 @@ fn check_in_region(region: Region, p: f64, t: f64) -> Result<(), ThermoError> {
                     p <= b23_pressure_mpa(t)
                 })
         }
-        Region::Region3 => t >= T_13_K && t <= T_25_K && p >= b23_pressure_mpa(t),
+        Region::Region3 => (T_13_K..=T_25_K).contains(&t) && p >= b23_pressure_mpa(t),
         Region::Region5 => t >= T_25_K,
         Region::Region4 => false,
     };

@@ -342,13 +342,18 @@ pub(crate) fn temperature_ph(pressure_mpa: f64, enthalpy_kj_kg: f64) -> f64 {
     }
 }
 
+/// Reducing entropy of subregion 2b, kJ/(kg K) (R7-97 Eq. 26); an IAPWS
+/// constant that merely resembles π/4.
+#[allow(clippy::approx_constant)]
+const S_STAR_2B: f64 = 0.7853;
+
 /// R7-97 Eqs. 25-27: backward equation T(p,s) in region 2 (subregion chosen
 /// by p = 4 MPa and s = 5.85 kJ/(kg K)), K.
 pub(crate) fn temperature_ps(pressure_mpa: f64, entropy_kj_kg_k: f64) -> f64 {
     if pressure_mpa <= 4.0 {
         sum_value_real_i(&TABLE_25, pressure_mpa, entropy_kj_kg_k / 2.0 - 2.0)
     } else if entropy_kj_kg_k >= 5.85 {
-        sum_value(&TABLE_26, pressure_mpa, 10.0 - entropy_kj_kg_k / 0.7853)
+        sum_value(&TABLE_26, pressure_mpa, 10.0 - entropy_kj_kg_k / S_STAR_2B)
     } else {
         sum_value(&TABLE_27, pressure_mpa, 2.0 - entropy_kj_kg_k / 2.9251)
     }
