@@ -140,3 +140,87 @@ fn check_columns(
     }
     ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provenance::Sealed;
+    use crate::request::parse_calculation_request;
+    use crate::settings::EngineSettings;
+
+    fn sealed() -> Sealed {
+        let req =
+            parse_calculation_request(crate::request::tests::RUNBOOK_CASE.as_bytes()).unwrap();
+        compute_and_seal(&req.input, &EngineSettings::default())
+    }
+
+    fn view<'a>(
+        s: &'a Sealed,
+        efficiency: Option<f64>,
+        status: &'a str,
+        reason: Option<&'a str>,
+    ) -> StoredView<'a> {
+        StoredView {
+            canonical_input: &s.canonical_input,
+            result: &s.canonical_result,
+            energy_flows: &s.canonical_energy_flows,
+            input_hash: &s.input_hash,
+            output_hash: &s.output_hash,
+            engine_version: ENGINE_VERSION,
+            efficiency,
+            status,
+            invalid_reason: reason,
+        }
+    }
+
+    #[test]
+    fn an_untouched_row_is_intact_and_reproducible() {
+        let s = sealed();
+        let report = verify_stored(view(&s, s.result.efficiency, "completed", None));
+        assert_eq!(report.verdict, "intact", "{:?}", report.problems);
+        assert!(report.reproducible && report.problems.is_empty());
+    }
+
+    #[test]
+    fn an_edited_column_or_document_is_tampered() {
+        let s = sealed();
+        let report = verify_stored(view(&s, Some(95.0), "completed", None));
+        assert_eq!((report.verdict, report.columns_match), ("tampered", false));
+        // `invalid` without a reason did not come from an invalidation.
+        assert_eq!(
+            verify_stored(view(&s, s.result.efficiency, "invalid", None)).verdict,
+            "tampered"
+        );
+        assert_eq!(
+            verify_stored(view(&s, s.result.efficiency, "invalid", Some("INC-1"))).verdict,
+            "intact"
+        );
+
+        let edited = s.canonical_result.replace("90.47619047619048", "91.0");
+        let mut v = view(&s, s.result.efficiency, "completed", None);
+        v.result = &edited;
+        let report = verify_stored(v);
+        assert_eq!(
+            (report.verdict, report.output_hash_matches),
+            ("tampered", false)
+        );
+    }
+
+    /// A forger who edits the result *and* recomputes its hash passes the hash
+    /// checks; re-running the engine on the stored input still exposes it.
+    #[test]
+    fn a_consistent_forgery_is_not_reproducible() {
+        let s = sealed();
+        let forged_result = s.canonical_result.replace("90.47619047619048", "91.0");
+        let forged_hash = sha256_hex(forged_result.as_bytes());
+        let mut v = view(&s, Some(91.0), "completed", None);
+        v.result = &forged_result;
+        v.output_hash = &forged_hash;
+        let report = verify_stored(v);
+        assert!(report.intact, "{:?}", report.problems);
+        assert_eq!(
+            (report.verdict, report.reproducible),
+            ("not_reproducible", false)
+        );
+    }
+}

@@ -33,8 +33,13 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
 }
 
+/// Two pools over one file: SQLite allows one writer at a time, and writers
+/// that collide wait in its busy handler with growing sleeps (long tails under
+/// load). A single-connection writer pool queues writes fairly in-process
+/// instead; readers, which WAL never blocks, get their own pool.
 pub struct SqliteStore {
-    pool: SqlitePool,
+    writer: SqlitePool,
+    reader: SqlitePool,
 }
 
 impl SqliteStore {
@@ -61,17 +66,23 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(pool.max_connections)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
             .acquire_timeout(pool.acquire_timeout)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(unavailable)?;
         sqlx::migrate!("./migrations")
-            .run(&pool)
+            .run(&writer)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+        let reader = SqlitePoolOptions::new()
+            .max_connections(pool.max_connections)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(unavailable)?;
+        Ok(Self { writer, reader })
     }
 }
 
@@ -163,19 +174,29 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.reader)
+            .await
+            .map_err(classify)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.writer)
             .await
             .map_err(classify)?;
         Ok(())
     }
 
     fn connections_active(&self) -> u32 {
-        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
-        self.pool.size().saturating_sub(idle)
+        [&self.writer, &self.reader]
+            .iter()
+            .map(|pool| {
+                let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+                pool.size().saturating_sub(idle)
+            })
+            .sum()
     }
 
     async fn close(&self) {
-        self.pool.close().await;
+        self.writer.close().await;
+        self.reader.close().await;
     }
 
     async fn insert_calculation(&self, r: &CalculationRecord) -> Result<(), StoreError> {
@@ -201,7 +222,7 @@ impl Store for SqliteStore {
         .bind(&r.output_hash)
         .bind(&r.engine_version)
         .bind(format_time(r.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(classify)?;
         Ok(())
@@ -213,7 +234,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<CalculationRecord>, StoreError> {
         let row = sqlx::query("SELECT * FROM calculations WHERE calculation_id = ?")
             .bind(calculation_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await
             .map_err(classify)?;
         row.as_ref().map(calculation_from_row).transpose()
@@ -238,7 +259,7 @@ impl Store for SqliteStore {
         .bind(q.created_to.map(format_time))
         .bind(&q.before_id)
         .bind(i64::from(q.limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await
         .map_err(classify)?;
         rows.iter().map(calculation_from_row).collect()
@@ -250,7 +271,7 @@ impl Store for SqliteStore {
         audit: &AuditEntry,
     ) -> Result<Vec<String>, StoreError> {
         let mut tx = self
-            .pool
+            .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(classify)?;
@@ -288,7 +309,7 @@ impl Store for SqliteStore {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self
-            .pool
+            .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(classify)?;
@@ -312,7 +333,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<TokenRecord>, StoreError> {
         let row = sqlx::query("SELECT token_id, name, scope, token_hash, created_at FROM api_tokens WHERE token_hash = ?")
             .bind(token_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await
             .map_err(classify)?;
         let Some(row) = row else { return Ok(None) };
@@ -333,7 +354,7 @@ impl Store for SqliteStore {
 
     async fn count_tokens(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await
             .map_err(classify)?;
         Ok(u64::try_from(n).unwrap_or(0))

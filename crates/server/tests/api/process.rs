@@ -401,3 +401,78 @@ fn calculate_offline_prints_the_result() {
     let error: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(error["error"]["details"][0]["field"], "facility_id");
 }
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts")
+        .join(name)
+}
+
+/// The runbook's scripts, run as the runbook runs them, against the real binary.
+#[test]
+fn runbook_scripts_pass_against_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &[]);
+    let run = |args: &[&str]| {
+        let output = Command::new("bash")
+            .args(args)
+            .env_remove("THERMALIQ_TOKEN")
+            .env_remove("TOKEN")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
+    };
+
+    let smoke = script("smoke_test.sh");
+    let (code, out) = run(&[
+        smoke.to_str().unwrap(),
+        &server.base,
+        "--token",
+        ADMIN_TOKEN,
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("smoke test passed"), "{out}");
+
+    let test_calc = script("test_calculation.sh");
+    let args = [
+        "--url",
+        &server.base,
+        "--token",
+        ADMIN_TOKEN,
+        "--verify-accuracy",
+        "--count",
+        "3",
+        "--facility",
+        "FAC-001",
+    ];
+    let mut full = vec![test_calc.to_str().unwrap()];
+    full.extend(args);
+    let (code, out) = run(&full);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out.matches("accurate (expected").count(), 3, "{out}");
+
+    // A wrong token makes both fail, loudly.
+    let (code, out) = run(&[
+        test_calc.to_str().unwrap(),
+        "--url",
+        &server.base,
+        "--token",
+        "tiq_wrong",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("HTTP 401"), "{out}");
+    let (code, _) = run(&[
+        smoke.to_str().unwrap(),
+        &server.base,
+        "--token",
+        "tiq_wrong",
+    ]);
+    assert_eq!(code, Some(1));
+}
