@@ -36,4 +36,23 @@ pub enum ThermoError {
         /// The inputs, with units.
         inputs: String,
     },
+
+    /// An input of a fuel, combustion, heat-transfer, boiler or exergy
+    /// calculation that breaks a rule; `field` is the JSON path of the input
+    /// (e.g. `flue_gas.o2_pct_dry`) and `problem` the rule, with units.
+    #[error("{field}: {problem}")]
+    Invalid {
+        /// The input's JSON path, e.g. `fuel.mass_flow_kg_h`.
+        field: String,
+        /// The rule it broke, e.g. `must be a finite number >= 0`.
+        problem: String,
+    },
+    /// A fuel name that is not in the fuel library and has no composition.
+    #[error("fuel.name: unknown fuel '{name}' without a composition; library fuels: {accepted}")]
+    UnknownFuel {
+        /// The name given.
+        name: String,
+        /// The library's fuel names.
+        accepted: String,
+    },
 }

@@ -5,9 +5,21 @@
 //!
 //! - [`units`]: energy units and their exact conversion factors to kWh.
 //! - [`if97`]: IAPWS-IF97 properties of water and steam, forward, backward and saturation.
+//! - [`fuels`]: the fuel library, user fuels, HHV and LHV.
+//! - [`combustion`]: ASME PTC 4 combustion balance, losses and credits.
+//! - [`heat_transfer`]: surface radiation and convection, furnace openings.
+//! - [`boiler`]: boiler, furnace/heater and heat-exchanger analyses by the
+//!   input-output and heat-loss methods.
+//! - [`exergy`]: stream, fuel and heat exergy; second-law efficiency.
 
+pub mod boiler;
+pub mod combustion;
 pub mod error;
+pub mod exergy;
+pub mod fuels;
+pub mod heat_transfer;
 pub mod if97;
+pub mod power;
 pub mod units;
 
 pub use error::ThermoError;
