@@ -5,6 +5,8 @@
 //! behaviour. Records are plain data: the store never interprets the JSON
 //! documents it keeps, so it does not depend on the engine.
 
+pub mod contract;
+
 use async_trait::async_trait;
 use serde::Serialize;
 use thiserror::Error;

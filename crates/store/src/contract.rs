@@ -1,0 +1,1061 @@
+//! The behaviour every [`Store`] backend must have, as executable checks
+//! (cargo feature `contract`).
+//!
+//! Each check is a plain `pub async fn` taking a [`Fixture`]: a store on a
+//! fresh, empty, migrated database plus a way to read the audit log behind the
+//! store's back. A backend's test crate runs them all with
+//! [`store_contract_tests!`](crate::store_contract_tests), one `#[tokio::test]`
+//! per check, so SQLite and PostgreSQL are held to the same assertions.
+//!
+//! The asserts follow the documented contract of [`Store`] and its records, not
+//! either implementation:
+//! * every field of a record reads back as written (text byte for byte,
+//!   `efficiency` bit for bit, time stamps as the same instant to the
+//!   microsecond; finer digits are truncated);
+//! * ids are unique (`Duplicate`), and the schema's constraints hold;
+//! * lists are newest first by id (ids compare as bytes), filtered by
+//!   facility, status, `created_from <= created_at < created_to`, paged by a
+//!   strict `before_id` cursor and `limit`;
+//! * invalidation marks matching rows that are not yet invalid, returns their
+//!   ids oldest first, and writes exactly one audit entry per call, atomically;
+//! * tokens are found by hash, counted, unique by id and by hash;
+//! * every method is atomic; `close` makes every later call `Unavailable`.
+
+#![cfg(feature = "contract")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::macros::datetime;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::{
+    AuditEntry, CalculationQuery, CalculationRecord, Invalidation, Scope, Store, StoreError,
+    TokenRecord,
+};
+
+/// A store on a database no other check uses.
+#[async_trait]
+pub trait Fixture: Send + Sync {
+    /// The store under test (always the same one for this fixture).
+    fn store(&self) -> Arc<dyn Store>;
+    /// Every row of the audit log, in the order written, read directly from
+    /// the database (not through the store).
+    async fn audit_log(&self) -> Vec<AuditEntry>;
+    /// Releases what the fixture created (called after a check passed).
+    async fn teardown(&self) {}
+}
+
+/// Generates one `#[tokio::test]` per contract check. `$fixture` is an
+/// `async fn() -> Option<F>` with `F: Fixture`; `None` skips the test (for a
+/// backend whose database is not configured: print why before returning it).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($fixture:path) => {
+        $crate::store_contract_tests!(@checks $fixture;
+            backend_and_ping,
+            round_trip_every_field,
+            round_trip_failed_and_recalculated,
+            timestamps_keep_the_instant_to_the_microsecond,
+            get_unknown_id_is_none,
+            duplicate_id_is_rejected_and_keeps_the_original,
+            schema_constraints_are_enforced,
+            list_is_newest_first_by_id_with_limit,
+            list_orders_ids_as_bytes,
+            list_filters_by_facility_status_and_created_range,
+            list_cursor_pages_without_gaps_or_repeats,
+            invalidate_marks_the_range_and_returns_sorted_ids,
+            invalidate_skips_rows_already_invalid,
+            invalidate_without_matches_still_audits,
+            tokens_round_trip_and_count,
+            duplicate_token_is_rejected_atomically,
+            concurrent_inserts_are_all_kept_and_ids_stay_unique,
+            connections_active_falls_back_to_zero_when_idle,
+            close_makes_every_call_unavailable,
+        );
+    };
+    (@checks $fixture:path; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let Some(fixture) = $fixture().await else {
+                    return;
+                };
+                $crate::contract::$check(&fixture).await;
+                $crate::contract::Fixture::teardown(&fixture).await;
+            }
+        )*
+    };
+}
+
+// ---------------------------------------------------------------- data
+
+const T0: OffsetDateTime = datetime!(2025-11-10 08:00:00.123456 UTC);
+
+/// An id that sorts like a ULID: fixed width, so byte order is numeric order.
+fn id(n: u32) -> String {
+    format!("01JCALC{n:019}")
+}
+
+/// A completed calculation with every field set to something distinctive.
+pub fn sample(
+    calculation_id: &str,
+    facility_id: &str,
+    created_at: OffsetDateTime,
+) -> CalculationRecord {
+    CalculationRecord {
+        calculation_id: calculation_id.to_owned(),
+        facility_id: facility_id.to_owned(),
+        period_start: datetime!(2025-11-01 00:00:00.000001 UTC),
+        period_end: datetime!(2025-11-02 00:00:00 UTC),
+        efficiency: Some(0.1 + 0.2 + 87.0),
+        status: "completed".to_owned(),
+        invalid_reason: None,
+        recalculated_from: None,
+        // Not canonical on purpose: the store must not re-serialise documents.
+        request: "{ \"facility_id\" : \"FAC-001\",\n  \"inputs\": [1.50, 2e3, -0.0] }".to_owned(),
+        canonical_input: "{\"b\":1,\"a\":\"é ü \\u00e9 \\\"quoted\\\"\"}".to_owned(),
+        result: format!(
+            "{{\"efficiency\":{},\"status\":\"completed\"}}",
+            0.1 + 0.2 + 87.0
+        ),
+        // Key order and number forms that a JSON normaliser would change.
+        energy_flows: "{\"inputs\":{\"natural_gas\":1000.5,\"electricity\":1e-7},\
+                       \"losses\":{\"flue_gas\":12.50},\"outputs\":{\"steam\":850.0}}"
+            .to_owned(),
+        input_hash: "a".repeat(64),
+        output_hash: "0123456789abcdef".repeat(4),
+        engine_version: "thermaliq-core 0.1.0".to_owned(),
+        created_at,
+    }
+}
+
+fn audit(action: &str, subject: &str, detail: &str) -> AuditEntry {
+    AuditEntry {
+        occurred_at: datetime!(2025-11-26 09:30:00.654321 UTC),
+        actor: "ops-token".to_owned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
+fn query(limit: u32) -> CalculationQuery {
+    CalculationQuery {
+        limit,
+        ..CalculationQuery::default()
+    }
+}
+
+fn ids_of(records: &[CalculationRecord]) -> Vec<String> {
+    records.iter().map(|r| r.calculation_id.clone()).collect()
+}
+
+async fn insert_all(store: &dyn Store, records: &[CalculationRecord]) {
+    for r in records {
+        store
+            .insert_calculation(r)
+            .await
+            .unwrap_or_else(|e| panic!("insert {}: {e}", r.calculation_id));
+    }
+}
+
+async fn get(store: &dyn Store, calculation_id: &str) -> CalculationRecord {
+    store
+        .get_calculation(calculation_id)
+        .await
+        .expect("get_calculation")
+        .unwrap_or_else(|| panic!("{calculation_id} not found"))
+}
+
+/// Compares two records field by field, `efficiency` by its bits.
+#[track_caller]
+fn assert_same_record(got: &CalculationRecord, want: &CalculationRecord) {
+    assert_eq!(
+        got.efficiency.map(f64::to_bits),
+        want.efficiency.map(f64::to_bits),
+        "efficiency of {} must read back bit for bit ({:?} vs {:?})",
+        want.calculation_id,
+        got.efficiency,
+        want.efficiency
+    );
+    assert_eq!(
+        got, want,
+        "record {} must read back as written",
+        want.calculation_id
+    );
+}
+
+/// Awaits `fut`, failing the check if it takes longer than 10 s.
+async fn within<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), fut)
+        .await
+        .expect("the call returns promptly")
+}
+
+fn unavailable(result: &Result<impl std::fmt::Debug, StoreError>) -> bool {
+    matches!(result, Err(StoreError::Unavailable(_)))
+}
+
+// ---------------------------------------------------------------- checks
+
+/// `backend()` names the backend; `ping` succeeds on a live database.
+pub async fn backend_and_ping(f: &dyn Fixture) {
+    let store = f.store();
+    assert!(
+        matches!(store.backend(), "sqlite" | "postgres"),
+        "backend() is `sqlite` or `postgres`, got {}",
+        store.backend()
+    );
+    store.ping().await.expect("ping on a live database");
+    store.ping().await.expect("ping twice");
+}
+
+/// Every column reads back exactly: documents byte for byte (they are hashed
+/// or compared by operators), efficiency bit for bit, times to the microsecond.
+pub async fn round_trip_every_field(f: &dyn Fixture) {
+    let store = f.store();
+    let mut records = vec![sample(&id(1), "FAC-001", T0)];
+    // Awkward but finite efficiencies.
+    for (n, efficiency) in [
+        (2, 99.999_999_999_999_99),
+        (3, f64::MIN_POSITIVE),
+        (4, 1.0e-300),
+        (5, 100.0),
+        (6, -12.345_678_901_234_567),
+        (7, 1.0 / 3.0),
+    ] {
+        let mut r = sample(&id(n), "FAC-001", T0 + Duration::from_secs(u64::from(n)));
+        r.efficiency = Some(efficiency);
+        records.push(r);
+    }
+    let mut unusual = sample(&id(8), "FAC-ü/'\"; --", T0);
+    unusual.invalid_reason = Some("kept on a completed row: the store does not judge".to_owned());
+    unusual.engine_version = String::new();
+    unusual.request = "x".repeat(200_000);
+    records.push(unusual);
+    insert_all(store.as_ref(), &records).await;
+    for r in &records {
+        assert_same_record(&get(store.as_ref(), &r.calculation_id).await, r);
+    }
+}
+
+/// A failed calculation (no efficiency) and a recalculation pointing at its original.
+pub async fn round_trip_failed_and_recalculated(f: &dyn Fixture) {
+    let store = f.store();
+    let original = sample(&id(1), "FAC-001", T0);
+    let mut failed = sample(&id(2), "FAC-001", T0 + Duration::from_secs(60));
+    failed.status = "failed".to_owned();
+    failed.efficiency = None;
+    let mut again = sample(&id(3), "FAC-001", T0 + Duration::from_secs(120));
+    again.recalculated_from = Some(original.calculation_id.clone());
+    let mut invalid = sample(&id(4), "FAC-002", T0);
+    invalid.status = "invalid".to_owned();
+    invalid.invalid_reason = Some("imported as invalid".to_owned());
+    let records = [original, failed, again, invalid];
+    insert_all(store.as_ref(), &records).await;
+    for r in &records {
+        assert_same_record(&get(store.as_ref(), &r.calculation_id).await, r);
+    }
+}
+
+/// Time stamps keep their instant whatever offset they were given in, with
+/// microsecond precision: digits below the microsecond are truncated, also
+/// before 1970 and before 2000.
+pub async fn timestamps_keep_the_instant_to_the_microsecond(f: &dyn Fixture) {
+    let store = f.store();
+    let mut r = sample(
+        &id(1),
+        "FAC-001",
+        datetime!(2025-11-10 09:00:00.999_999_999 +01:00),
+    );
+    r.period_start = datetime!(1969-12-31 23:59:59.000_000_5 UTC);
+    r.period_end = datetime!(1999-12-31 23:59:59.999_999_5 UTC);
+    store.insert_calculation(&r).await.expect("insert");
+    let got = get(store.as_ref(), &r.calculation_id).await;
+    assert_eq!(got.created_at, datetime!(2025-11-10 08:00:00.999_999 UTC));
+    assert_eq!(got.period_start, datetime!(1969-12-31 23:59:59 UTC));
+    assert_eq!(got.period_end, datetime!(1999-12-31 23:59:59.999_999 UTC));
+    for t in [got.created_at, got.period_start, got.period_end] {
+        assert_eq!(t.nanosecond() % 1_000, 0, "{t} is to the microsecond");
+    }
+    // The range filter sees the stored (truncated) instant.
+    let at = |from: OffsetDateTime, to: OffsetDateTime| CalculationQuery {
+        created_from: Some(from),
+        created_to: Some(to),
+        ..query(10)
+    };
+    let exact = datetime!(2025-11-10 08:00:00.999_999 UTC);
+    let hit = store
+        .list_calculations(&at(exact, exact + Duration::from_micros(1)))
+        .await
+        .expect("list");
+    assert_eq!(ids_of(&hit), [id(1)]);
+    let miss = store
+        .list_calculations(&at(
+            exact + Duration::from_micros(1),
+            exact + Duration::from_secs(1),
+        ))
+        .await
+        .expect("list");
+    assert!(
+        miss.is_empty(),
+        "created_at is stored truncated, not rounded up"
+    );
+    // The same instant in another offset is the same time stamp.
+    let offset = UtcOffset::from_hms(5, 30, 0).expect("offset");
+    let shifted = store
+        .list_calculations(&at(
+            exact.to_offset(offset),
+            exact.to_offset(offset) + Duration::from_micros(1),
+        ))
+        .await
+        .expect("list");
+    assert_eq!(ids_of(&shifted), [id(1)]);
+}
+
+pub async fn get_unknown_id_is_none(f: &dyn Fixture) {
+    let store = f.store();
+    store
+        .insert_calculation(&sample(&id(1), "FAC-001", T0))
+        .await
+        .expect("insert");
+    assert_eq!(store.get_calculation(&id(2)).await.expect("get"), None);
+    assert_eq!(store.get_calculation("").await.expect("get"), None);
+    // Ids match exactly: no case folding, no prefix match.
+    assert_eq!(
+        store
+            .get_calculation(&id(1).to_lowercase())
+            .await
+            .expect("get"),
+        None
+    );
+    assert_eq!(
+        store.get_calculation(&id(1)[..10]).await.expect("get"),
+        None
+    );
+}
+
+/// A second insert with a taken id is `Duplicate` and changes nothing.
+pub async fn duplicate_id_is_rejected_and_keeps_the_original(f: &dyn Fixture) {
+    let store = f.store();
+    let original = sample(&id(1), "FAC-001", T0);
+    store.insert_calculation(&original).await.expect("insert");
+    let mut other = sample(&id(1), "FAC-002", T0 + Duration::from_secs(5));
+    other.efficiency = Some(12.0);
+    for attempt in [&original, &other] {
+        let result = store.insert_calculation(attempt).await;
+        assert!(
+            matches!(result, Err(StoreError::Duplicate(_))),
+            "a repeated id is Duplicate, got {result:?}"
+        );
+    }
+    assert_same_record(&get(store.as_ref(), &id(1)).await, &original);
+    assert_eq!(
+        store
+            .list_calculations(&query(10))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+}
+
+/// `status` is one of `completed`, `failed`, `invalid`; `recalculated_from`
+/// names an existing calculation. Violations are `Backend` errors (not
+/// `Duplicate`, not `Unavailable`) and store nothing.
+pub async fn schema_constraints_are_enforced(f: &dyn Fixture) {
+    let store = f.store();
+    let mut bad_status = sample(&id(1), "FAC-001", T0);
+    bad_status.status = "done".to_owned();
+    let result = store.insert_calculation(&bad_status).await;
+    assert!(
+        matches!(result, Err(StoreError::Backend(_))),
+        "unknown status is a Backend error, got {result:?}"
+    );
+    let mut dangling = sample(&id(2), "FAC-001", T0);
+    dangling.recalculated_from = Some(id(99));
+    let result = store.insert_calculation(&dangling).await;
+    assert!(
+        matches!(result, Err(StoreError::Backend(_))),
+        "recalculated_from must reference a calculation, got {result:?}"
+    );
+    assert!(
+        store
+            .list_calculations(&query(10))
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+/// Newest first means highest id first, even when `created_at` disagrees;
+/// `limit` caps the page, `limit = 0` gives nothing.
+pub async fn list_is_newest_first_by_id_with_limit(f: &dyn Fixture) {
+    let store = f.store();
+    // Inserted out of order; id 3 carries the oldest created_at.
+    let order = [4, 1, 5, 3, 2];
+    let records: Vec<_> = order
+        .iter()
+        .map(|&n| {
+            let created = if n == 3 {
+                T0 - Duration::from_secs(3600)
+            } else {
+                T0 + Duration::from_secs(u64::from(n))
+            };
+            sample(&id(n), "FAC-001", created)
+        })
+        .collect();
+    insert_all(store.as_ref(), &records).await;
+    let all = store.list_calculations(&query(100)).await.expect("list");
+    assert_eq!(ids_of(&all), [id(5), id(4), id(3), id(2), id(1)]);
+    for r in &all {
+        let want = records
+            .iter()
+            .find(|w| w.calculation_id == r.calculation_id)
+            .expect("listed id was inserted");
+        assert_same_record(r, want);
+    }
+    let two = store.list_calculations(&query(2)).await.expect("list");
+    assert_eq!(ids_of(&two), [id(5), id(4)]);
+    assert!(
+        store
+            .list_calculations(&query(0))
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let huge = store
+        .list_calculations(&query(u32::MAX))
+        .await
+        .expect("list");
+    assert_eq!(huge.len(), 5);
+}
+
+/// Ids compare byte by byte (so every backend orders and pages the same way,
+/// whatever its collation): `-` (0x2D) < `1` (0x31) < `A` < `Z` < `_` < `a`.
+pub async fn list_orders_ids_as_bytes(f: &dyn Fixture) {
+    let store = f.store();
+    let ids = [
+        "CALC-2", "CALC1", "CALCA", "CALCZ", "CALC_", "CALCa", "calc0",
+    ];
+    for (n, calc_id) in ids.iter().rev().enumerate() {
+        store
+            .insert_calculation(&sample(
+                calc_id,
+                "FAC-001",
+                T0 + Duration::from_secs(n as u64),
+            ))
+            .await
+            .expect("insert");
+    }
+    let listed = store.list_calculations(&query(100)).await.expect("list");
+    let mut want: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    want.sort_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+    assert_eq!(ids_of(&listed), want);
+    let page = store
+        .list_calculations(&CalculationQuery {
+            before_id: Some("CALC1".to_owned()),
+            ..query(100)
+        })
+        .await
+        .expect("list");
+    assert_eq!(ids_of(&page), ["CALC-2"]);
+}
+
+/// Facility and status match exactly; `created_from` is inclusive,
+/// `created_to` exclusive; filters combine with AND.
+pub async fn list_filters_by_facility_status_and_created_range(f: &dyn Fixture) {
+    let store = f.store();
+    let at = |secs: u64| T0 + Duration::from_secs(secs);
+    let mut records = vec![
+        sample(&id(1), "FAC-001", at(0)),
+        sample(&id(2), "FAC-002", at(10)),
+        sample(&id(3), "FAC-001", at(20)),
+        sample(&id(4), "FAC-001", at(30)),
+        sample(&id(5), "fac-001", at(40)),
+        sample(&id(6), "FAC-0011", at(50)),
+    ];
+    records[2].status = "failed".to_owned();
+    records[2].efficiency = None;
+    records[3].status = "invalid".to_owned();
+    records[3].invalid_reason = Some("test".to_owned());
+    insert_all(store.as_ref(), &records).await;
+    let list = |q: CalculationQuery| {
+        let store = store.clone();
+        async move { ids_of(&store.list_calculations(&q).await.expect("list")) }
+    };
+    let facility = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        list(CalculationQuery {
+            facility_id: facility("FAC-001"),
+            ..query(100)
+        })
+        .await,
+        [id(4), id(3), id(1)]
+    );
+    assert!(
+        list(CalculationQuery {
+            facility_id: facility("FAC-404"),
+            ..query(100)
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            status: Some("failed".to_owned()),
+            ..query(100)
+        })
+        .await,
+        [id(3)]
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            status: Some("completed".to_owned()),
+            ..query(100)
+        })
+        .await,
+        [id(6), id(5), id(2), id(1)]
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            created_from: Some(at(10)),
+            created_to: Some(at(30)),
+            ..query(100)
+        })
+        .await,
+        [id(3), id(2)],
+        "from is inclusive, to exclusive"
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            created_from: Some(at(40)),
+            ..query(100)
+        })
+        .await,
+        [id(6), id(5)]
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            created_to: Some(at(10)),
+            ..query(100)
+        })
+        .await,
+        [id(1)]
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            facility_id: facility("FAC-001"),
+            status: Some("completed".to_owned()),
+            created_from: Some(at(0)),
+            created_to: Some(at(100)),
+            ..query(100)
+        })
+        .await,
+        [id(1)]
+    );
+    assert_eq!(
+        list(CalculationQuery {
+            facility_id: facility("FAC-001"),
+            before_id: Some(id(4)),
+            ..query(1)
+        })
+        .await,
+        [id(3)]
+    );
+}
+
+/// Following `before_id` = last id of the previous page visits every row once,
+/// newest first; a cursor need not be an existing id.
+pub async fn list_cursor_pages_without_gaps_or_repeats(f: &dyn Fixture) {
+    let store = f.store();
+    let records: Vec<_> = (1..=11)
+        .map(|n| {
+            sample(
+                &id(n * 10),
+                "FAC-001",
+                T0 + Duration::from_secs(u64::from(n)),
+            )
+        })
+        .collect();
+    insert_all(store.as_ref(), &records).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .list_calculations(&CalculationQuery {
+                before_id: cursor.clone(),
+                ..query(3)
+            })
+            .await
+            .expect("list");
+        assert!(page.len() <= 3, "a page holds at most `limit` rows");
+        let Some(last) = page.last() else { break };
+        cursor = Some(last.calculation_id.clone());
+        seen.extend(ids_of(&page));
+        pages += 1;
+        assert!(pages <= 10, "paging must end");
+    }
+    assert_eq!(pages, 4);
+    let want: Vec<String> = (1..=11).rev().map(|n| id(n * 10)).collect();
+    assert_eq!(seen, want);
+    let between = store
+        .list_calculations(&CalculationQuery {
+            before_id: Some(id(55)),
+            ..query(2)
+        })
+        .await
+        .expect("list");
+    assert_eq!(ids_of(&between), [id(50), id(40)]);
+    let before_first = store
+        .list_calculations(&CalculationQuery {
+            before_id: Some(id(10)),
+            ..query(10)
+        })
+        .await
+        .expect("list");
+    assert!(before_first.is_empty(), "the cursor is exclusive");
+}
+
+#[track_caller]
+fn assert_invalidation_audit(entry: &AuditEntry, given: &AuditEntry, ids: &[String]) {
+    assert_eq!(entry.actor, given.actor);
+    assert_eq!(entry.action, given.action);
+    assert_eq!(entry.subject, given.subject);
+    assert_eq!(entry.occurred_at, given.occurred_at);
+    let detail: serde_json::Value =
+        serde_json::from_str(&entry.detail).expect("audit detail is JSON");
+    assert_eq!(
+        detail["count"],
+        serde_json::json!(ids.len()),
+        "the audit entry records how many rows were invalidated: {}",
+        entry.detail
+    );
+    let given_detail: serde_json::Value =
+        serde_json::from_str(&given.detail).expect("given detail is JSON");
+    assert_eq!(
+        detail["detail"], given_detail,
+        "the caller's detail is kept"
+    );
+}
+
+/// Marks completed and failed rows in `[from, to)` (of one facility when
+/// given) invalid with the reason; returns their ids oldest first; leaves the
+/// rest untouched; writes one audit entry.
+pub async fn invalidate_marks_the_range_and_returns_sorted_ids(f: &dyn Fixture) {
+    let store = f.store();
+    let day = |d: u8| {
+        datetime!(2025-11-01 00:00:00 UTC)
+            .replace_day(d)
+            .expect("a November day")
+    };
+    let mut records = vec![
+        sample(&id(7), "FAC-001", day(1)), // from is inclusive
+        sample(&id(3), "FAC-001", day(10)),
+        sample(&id(5), "FAC-002", day(12)),
+        sample(&id(1), "FAC-001", day(25) + Duration::from_secs(86_399)),
+        sample(&id(2), "FAC-001", day(26)), // to is exclusive
+        sample(&id(4), "FAC-001", day(1) - Duration::from_micros(1)),
+    ];
+    records[1].status = "failed".to_owned();
+    records[1].efficiency = None;
+    insert_all(store.as_ref(), &records).await;
+    let before = f.audit_log().await.len();
+
+    let given = audit("invalidate", "FAC-001", "{\"incident\":\"INC-12345\"}");
+    let ids = store
+        .invalidate_calculations(
+            &Invalidation {
+                facility_id: Some("FAC-001".to_owned()),
+                created_from: day(1),
+                created_to: day(26),
+                reason: "Calculation formula error - see incident INC-12345".to_owned(),
+            },
+            &given,
+        )
+        .await
+        .expect("invalidate");
+    assert_eq!(
+        ids,
+        [id(1), id(3), id(7)],
+        "ids of the marked rows, oldest first"
+    );
+
+    for r in &records {
+        let got = get(store.as_ref(), &r.calculation_id).await;
+        if ids.contains(&r.calculation_id) {
+            assert_eq!(got.status, "invalid");
+            assert_eq!(
+                got.invalid_reason.as_deref(),
+                Some("Calculation formula error - see incident INC-12345")
+            );
+            // Nothing else changes.
+            assert_same_record(
+                &got,
+                &CalculationRecord {
+                    status: "invalid".to_owned(),
+                    invalid_reason: got.invalid_reason.clone(),
+                    ..r.clone()
+                },
+            );
+        } else {
+            assert_same_record(&got, r);
+        }
+    }
+    let log = f.audit_log().await;
+    assert_eq!(log.len(), before + 1, "one audit entry per invalidation");
+    assert_invalidation_audit(&log[before], &given, &ids);
+
+    // Without a facility, every facility in the range.
+    let all = store
+        .invalidate_calculations(
+            &Invalidation {
+                facility_id: None,
+                created_from: day(1),
+                created_to: day(26),
+                reason: "all facilities".to_owned(),
+            },
+            &audit("invalidate", "*", "{}"),
+        )
+        .await
+        .expect("invalidate");
+    assert_eq!(all, [id(5)]);
+}
+
+/// Rows already invalid are neither reported nor re-marked (their first reason stays).
+pub async fn invalidate_skips_rows_already_invalid(f: &dyn Fixture) {
+    let store = f.store();
+    let records: Vec<_> = (1..=4)
+        .map(|n| {
+            sample(
+                &id(n),
+                "FAC-001",
+                T0 + Duration::from_secs(u64::from(n) * 60),
+            )
+        })
+        .collect();
+    insert_all(store.as_ref(), &records).await;
+    let range = |from_n: u64, to_n: u64, reason: &str| Invalidation {
+        facility_id: None,
+        created_from: T0 + Duration::from_secs(from_n * 60),
+        created_to: T0 + Duration::from_secs(to_n * 60),
+        reason: reason.to_owned(),
+    };
+    let first = store
+        .invalidate_calculations(
+            &range(1, 3, "first"),
+            &audit("invalidate", "a", "{\"n\":1}"),
+        )
+        .await
+        .expect("invalidate");
+    assert_eq!(first, [id(1), id(2)]);
+    let second_audit = audit("invalidate", "b", "{\"n\":2}");
+    let second = store
+        .invalidate_calculations(&range(1, 5, "second"), &second_audit)
+        .await
+        .expect("invalidate");
+    assert_eq!(second, [id(3), id(4)], "already invalid rows are skipped");
+    for (n, reason) in [(1, "first"), (2, "first"), (3, "second"), (4, "second")] {
+        let got = get(store.as_ref(), &id(n)).await;
+        assert_eq!(got.status, "invalid");
+        assert_eq!(got.invalid_reason.as_deref(), Some(reason), "{}", id(n));
+    }
+    let again = store
+        .invalidate_calculations(&range(0, 10, "third"), &audit("invalidate", "c", "{}"))
+        .await
+        .expect("invalidate");
+    assert!(again.is_empty());
+    let log = f.audit_log().await;
+    assert_eq!(log.len(), 3);
+    assert_invalidation_audit(&log[1], &second_audit, &second);
+}
+
+/// An invalidation that matches nothing returns no ids, changes nothing, and
+/// is still audited (who tried what is worth keeping).
+pub async fn invalidate_without_matches_still_audits(f: &dyn Fixture) {
+    let store = f.store();
+    let r = sample(&id(1), "FAC-001", T0);
+    store.insert_calculation(&r).await.expect("insert");
+    let given = audit("invalidate", "FAC-002", "{\"why\":\"none\"}");
+    let ids = store
+        .invalidate_calculations(
+            &Invalidation {
+                facility_id: Some("FAC-002".to_owned()),
+                created_from: T0 - Duration::from_secs(3600),
+                created_to: T0 + Duration::from_secs(3600),
+                reason: "nothing".to_owned(),
+            },
+            &given,
+        )
+        .await
+        .expect("invalidate");
+    assert!(ids.is_empty());
+    assert_same_record(&get(store.as_ref(), &id(1)).await, &r);
+    let log = f.audit_log().await;
+    assert_eq!(log.len(), 1);
+    assert_invalidation_audit(&log[0], &given, &ids);
+}
+
+fn token(n: u32, scope: Scope) -> TokenRecord {
+    TokenRecord {
+        token_id: format!("tok_{n:04}"),
+        name: format!("token number {n}"),
+        scope,
+        token_hash: format!("{n:064x}"),
+        created_at: T0 + Duration::from_micros(u64::from(n)),
+    }
+}
+
+/// Tokens are found by their hash with every field intact, counted, and each
+/// insert is audited with the caller's entry.
+pub async fn tokens_round_trip_and_count(f: &dyn Fixture) {
+    let store = f.store();
+    assert_eq!(store.count_tokens().await.expect("count"), 0);
+    let tokens = [
+        token(1, Scope::Read),
+        token(2, Scope::Calculate),
+        token(3, Scope::Admin),
+    ];
+    let mut entries = Vec::new();
+    for t in &tokens {
+        let entry = audit(
+            "token.create",
+            &t.token_id,
+            &format!("{{\"name\":\"{}\"}}", t.name),
+        );
+        store.insert_token(t, &entry).await.expect("insert token");
+        entries.push(entry);
+    }
+    assert_eq!(store.count_tokens().await.expect("count"), 3);
+    for t in &tokens {
+        let got = store
+            .find_token_by_hash(&t.token_hash)
+            .await
+            .expect("find")
+            .expect("token found by its hash");
+        assert_eq!(&got, t);
+    }
+    assert_eq!(
+        store
+            .find_token_by_hash(&"f".repeat(64))
+            .await
+            .expect("find"),
+        None
+    );
+    assert_eq!(
+        store
+            .find_token_by_hash(&tokens[0].token_hash.to_uppercase().replace('0', "O"))
+            .await
+            .expect("find"),
+        None
+    );
+    let log = f.audit_log().await;
+    assert_eq!(log.len(), 3, "one audit entry per token");
+    for (got, want) in log.iter().zip(&entries) {
+        assert_eq!(
+            (
+                &got.actor,
+                &got.action,
+                &got.subject,
+                &got.detail,
+                got.occurred_at
+            ),
+            (
+                &want.actor,
+                &want.action,
+                &want.subject,
+                &want.detail,
+                want.occurred_at
+            )
+        );
+    }
+}
+
+/// A repeated hash or token id is `Duplicate`; the failed insert leaves no
+/// token and no audit entry behind (the method is atomic).
+pub async fn duplicate_token_is_rejected_atomically(f: &dyn Fixture) {
+    let store = f.store();
+    let first = token(1, Scope::Admin);
+    store
+        .insert_token(&first, &audit("token.create", "tok_0001", "{}"))
+        .await
+        .expect("insert token");
+    let same_hash = TokenRecord {
+        token_id: "tok_other".to_owned(),
+        ..token(2, Scope::Read)
+    };
+    let same_hash = TokenRecord {
+        token_hash: first.token_hash.clone(),
+        ..same_hash
+    };
+    let same_id = TokenRecord {
+        token_id: first.token_id.clone(),
+        ..token(3, Scope::Read)
+    };
+    for t in [&same_hash, &same_id] {
+        let result = store
+            .insert_token(t, &audit("token.create", &t.token_id, "{}"))
+            .await;
+        assert!(
+            matches!(result, Err(StoreError::Duplicate(_))),
+            "duplicate token is Duplicate, got {result:?}"
+        );
+    }
+    assert_eq!(store.count_tokens().await.expect("count"), 1);
+    assert_eq!(
+        store
+            .find_token_by_hash(&first.token_hash)
+            .await
+            .expect("find"),
+        Some(first)
+    );
+    assert_eq!(
+        store
+            .find_token_by_hash(&token(3, Scope::Read).token_hash)
+            .await
+            .expect("find"),
+        None
+    );
+    assert_eq!(
+        f.audit_log().await.len(),
+        1,
+        "a rejected insert writes no audit entry"
+    );
+}
+
+/// Concurrent callers (as many replicas would be): distinct ids are all kept;
+/// racing on one id, exactly one wins and the rest get `Duplicate`.
+pub async fn concurrent_inserts_are_all_kept_and_ids_stay_unique(f: &dyn Fixture) {
+    let store = f.store();
+    let mut tasks = Vec::new();
+    for n in 0..24u32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = sample(
+                &id(100 + n),
+                "FAC-001",
+                T0 + Duration::from_millis(u64::from(n)),
+            );
+            store.insert_calculation(&r).await.map(|()| r)
+        }));
+    }
+    let mut written = Vec::new();
+    for task in tasks {
+        written.push(task.await.expect("task").expect("concurrent insert"));
+    }
+    let mut racers = Vec::new();
+    for n in 0..8u32 {
+        let store = store.clone();
+        racers.push(tokio::spawn(async move {
+            let mut r = sample(&id(1), "FAC-RACE", T0);
+            r.efficiency = Some(f64::from(n) + 0.5);
+            store.insert_calculation(&r).await.map(|()| r)
+        }));
+    }
+    let mut winners = Vec::new();
+    for task in racers {
+        match task.await.expect("task") {
+            Ok(r) => winners.push(r),
+            Err(StoreError::Duplicate(_)) => {}
+            Err(e) => panic!("a racing insert is Ok or Duplicate, got {e}"),
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one insert of a contested id succeeds"
+    );
+    assert_same_record(&get(store.as_ref(), &id(1)).await, &winners[0]);
+    for r in &written {
+        assert_same_record(&get(store.as_ref(), &r.calculation_id).await, r);
+    }
+    let listed = store.list_calculations(&query(1000)).await.expect("list");
+    assert_eq!(listed.len(), 25);
+}
+
+/// `connections_active` counts connections checked out: it is back to zero
+/// soon after the calls end (returning a connection may finish in the
+/// background), and never exceeds what could be open.
+pub async fn connections_active_falls_back_to_zero_when_idle(f: &dyn Fixture) {
+    let store = f.store();
+    for n in 0..5 {
+        store.ping().await.expect("ping");
+        store
+            .insert_calculation(&sample(&id(n), "FAC-001", T0))
+            .await
+            .expect("insert");
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.list_calculations(&query(10)).await.map(|l| l.len())
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("task").expect("list"), 5);
+    }
+    let mut active = store.connections_active();
+    for _ in 0..100 {
+        if active == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        active = store.connections_active();
+    }
+    assert_eq!(
+        active, 0,
+        "no connection is checked out once every call has returned"
+    );
+}
+
+/// After `close`, every call fails with `Unavailable` (never hangs, never `Ok`).
+pub async fn close_makes_every_call_unavailable(f: &dyn Fixture) {
+    let store = f.store();
+    let r = sample(&id(1), "FAC-001", T0);
+    store.insert_calculation(&r).await.expect("insert");
+    store.close().await;
+    assert!(unavailable(&within(store.ping()).await), "ping");
+    assert!(
+        unavailable(&within(store.insert_calculation(&sample(&id(2), "FAC-001", T0))).await),
+        "insert"
+    );
+    assert!(
+        unavailable(&within(store.get_calculation(&id(1))).await),
+        "get"
+    );
+    assert!(
+        unavailable(&within(store.list_calculations(&query(10))).await),
+        "list"
+    );
+    let inv = Invalidation {
+        facility_id: None,
+        created_from: T0,
+        created_to: T0 + Duration::from_secs(1),
+        reason: "closed".to_owned(),
+    };
+    assert!(
+        unavailable(
+            &within(store.invalidate_calculations(&inv, &audit("invalidate", "x", "{}"))).await
+        ),
+        "invalidate"
+    );
+    assert!(
+        unavailable(
+            &within(store.insert_token(&token(1, Scope::Read), &audit("t", "x", "{}"))).await
+        ),
+        "insert_token"
+    );
+    assert!(
+        unavailable(&within(store.find_token_by_hash("x")).await),
+        "find_token_by_hash"
+    );
+    assert!(
+        unavailable(&within(store.count_tokens()).await),
+        "count_tokens"
+    );
+    assert_eq!(store.connections_active(), 0);
+}
