@@ -1,0 +1,340 @@
+//! A two-level cache: Redis (shared by every replica) in front of a bounded
+//! in-process map. Values are bytes under namespaced keys (`calculation:*`,
+//! `historian:*`, `energy_meter:*`, `sankey:*`), each written with a TTL.
+//!
+//! Redis faults never fail a request: a Redis error or a slow answer (over
+//! [`CacheConfig::redis_timeout`]) falls back to the local map, marks Redis
+//! unhealthy (shown by [`Cache::status`]) and is logged under `CacheRedis`;
+//! the connection manager reconnects by itself and the next success marks
+//! Redis healthy again.
+
+mod local;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use thiserror::Error;
+
+pub use local::LocalCache;
+
+/// Marks the stored form of a value: raw bytes or LZ4 block (`CACHE_COMPRESSION_ENABLED`).
+const RAW: u8 = b'R';
+const LZ4: u8 = b'Z';
+
+#[derive(Debug, Error)]
+pub enum CacheError {
+    #[error("REDIS_URL is not a valid Redis URL: {0}")]
+    BadUrl(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// `redis://host:port[/db]`; `None` keeps the cache in-process only.
+    pub redis_url: Option<String>,
+    /// Prefix of every key (empty in production; tests isolate themselves with it).
+    pub key_prefix: String,
+    /// `CACHE_COMPRESSION_ENABLED`.
+    pub compression: bool,
+    /// Longest wait for one Redis command before falling back.
+    pub redis_timeout: Duration,
+    /// Entries the in-process map keeps.
+    pub local_capacity: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            key_prefix: String::new(),
+            compression: false,
+            redis_timeout: Duration::from_millis(250),
+            local_capacity: 10_000,
+        }
+    }
+}
+
+/// What `/ready` and the admin stats endpoint report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheStatus {
+    /// `redis` or `memory`.
+    pub backend: &'static str,
+    /// `None` without Redis; else whether its last command succeeded.
+    pub redis_healthy: Option<bool>,
+    pub hits: u64,
+    pub misses: u64,
+    pub redis_errors: u64,
+    pub local_entries: usize,
+}
+
+struct RedisSide {
+    manager: ConnectionManager,
+    healthy: AtomicBool,
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: CacheConfig,
+    local: LocalCache,
+    redis: Option<RedisSide>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    redis_errors: AtomicU64,
+}
+
+impl Cache {
+    /// Builds the cache. With a Redis URL it connects lazily: an unreachable
+    /// Redis at start is a degraded cache, not a failed start.
+    pub async fn new(config: CacheConfig) -> Result<Self, CacheError> {
+        let redis = match &config.redis_url {
+            None => None,
+            Some(url) => {
+                let client = redis::Client::open(url.as_str())
+                    .map_err(|e| CacheError::BadUrl(e.to_string()))?;
+                let manager_config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(config.redis_timeout))
+                    .set_response_timeout(Some(config.redis_timeout))
+                    .set_number_of_retries(1);
+                let manager = ConnectionManager::new_lazy_with_config(client, manager_config)
+                    .map_err(|e| CacheError::BadUrl(e.to_string()))?;
+                Some(RedisSide {
+                    manager,
+                    healthy: AtomicBool::new(true),
+                })
+            }
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                local: LocalCache::new(config.local_capacity),
+                config,
+                redis,
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+                redis_errors: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{}", self.inner.config.key_prefix, key)
+    }
+
+    /// The value under `key`, from Redis if it answers, else from the local map.
+    pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let full = self.key(key);
+        let found = match self
+            .redis_call(|mut c| {
+                let full = full.clone();
+                async move { c.get::<_, Option<Vec<u8>>>(full).await }
+            })
+            .await
+        {
+            Some(remote) => remote.and_then(|stored| decode(&stored)),
+            None => self.inner.local.get(&full),
+        };
+        let counter = if found.is_some() {
+            &self.inner.hits
+        } else {
+            &self.inner.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Stores `value` under `key` for `ttl`, in Redis and locally.
+    pub async fn put(&self, key: &str, value: &[u8], ttl: Duration) {
+        let full = self.key(key);
+        self.inner.local.put(&full, value.to_vec(), ttl);
+        let stored = encode(value, self.inner.config.compression);
+        let seconds = ttl.as_secs().max(1);
+        self.redis_call(|mut c| {
+            let full = full.clone();
+            let stored = stored.clone();
+            async move { c.set_ex::<_, _, ()>(full, stored, seconds).await }
+        })
+        .await;
+    }
+
+    /// Removes keys matching a glob `pattern` (e.g. `calculation:*`); returns how many.
+    pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
+        let full = self.key(pattern);
+        let mut removed = self.inner.local.remove_matching(&full) as u64;
+        let remote = self
+            .redis_call(|mut c| {
+                let full = full.clone();
+                async move {
+                    let keys: Vec<String> = {
+                        let mut iter = c.scan_match::<_, String>(full).await?;
+                        let mut keys = Vec::new();
+                        while let Some(k) = iter.next_item().await {
+                            keys.push(k?);
+                        }
+                        keys
+                    };
+                    let mut n = 0u64;
+                    for chunk in keys.chunks(500) {
+                        n += c.del::<_, u64>(chunk).await?;
+                    }
+                    Ok(n)
+                }
+            })
+            .await;
+        if let Some(n) = remote {
+            removed = removed.max(n);
+        }
+        removed
+    }
+
+    /// Removes one key everywhere.
+    pub async fn delete(&self, key: &str) {
+        let full = self.key(key);
+        self.inner.local.remove(&full);
+        self.redis_call(|mut c| {
+            let full = full.clone();
+            async move { c.del::<_, u64>(full).await }
+        })
+        .await;
+    }
+
+    /// Round trip to Redis (for readiness); `None` without Redis.
+    pub async fn ping(&self) -> Option<bool> {
+        self.inner.redis.as_ref()?;
+        let pong = self
+            .redis_call(
+                |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await },
+            )
+            .await;
+        Some(pong.is_some())
+    }
+
+    pub fn status(&self) -> CacheStatus {
+        CacheStatus {
+            backend: if self.inner.redis.is_some() {
+                "redis"
+            } else {
+                "memory"
+            },
+            redis_healthy: self
+                .inner
+                .redis
+                .as_ref()
+                .map(|r| r.healthy.load(Ordering::Relaxed)),
+            hits: self.inner.hits.load(Ordering::Relaxed),
+            misses: self.inner.misses.load(Ordering::Relaxed),
+            redis_errors: self.inner.redis_errors.load(Ordering::Relaxed),
+            local_entries: self.inner.local.len(),
+        }
+    }
+
+    /// Runs one Redis command with the timeout; `None` (and a health flip,
+    /// logged once per transition) on any failure.
+    async fn redis_call<T, F, Fut>(&self, call: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let side = self.inner.redis.as_ref()?;
+        let outcome =
+            tokio::time::timeout(self.inner.config.redis_timeout, call(side.manager.clone())).await;
+        match outcome {
+            Ok(Ok(value)) => {
+                if !side.healthy.swap(true, Ordering::Relaxed) {
+                    tracing::info!(
+                        component = "CacheRedis",
+                        "Redis reachable again: shared cache restored"
+                    );
+                }
+                Some(value)
+            }
+            Ok(Err(err)) => {
+                self.redis_failed(side, &err.to_string());
+                None
+            }
+            Err(_) => {
+                self.redis_failed(side, "timed out");
+                None
+            }
+        }
+    }
+
+    fn redis_failed(&self, side: &RedisSide, reason: &str) {
+        self.inner.redis_errors.fetch_add(1, Ordering::Relaxed);
+        if side.healthy.swap(false, Ordering::Relaxed) {
+            tracing::warn!(
+                component = "CacheRedis",
+                error_type = "CacheError",
+                error_message = reason,
+                "Redis unavailable: serving from the in-process cache"
+            );
+        }
+    }
+}
+
+fn encode(value: &[u8], compress: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len() / 2 + 8);
+    if compress {
+        out.push(LZ4);
+        out.extend(lz4_flex::compress_prepend_size(value));
+    } else {
+        out.push(RAW);
+        out.extend_from_slice(value);
+    }
+    out
+}
+
+/// A stored value that does not decode (another writer, a corrupted entry)
+/// is a miss, never an error.
+fn decode(stored: &[u8]) -> Option<Vec<u8>> {
+    match stored.split_first()? {
+        (&RAW, rest) => Some(rest.to_vec()),
+        (&LZ4, rest) => lz4_flex::decompress_size_prepended(rest).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_round_trips_and_shrinks_repetitive_json() {
+        let json = br#"{"calculation_id":"CALC-1","efficiency":90.47619047619048}"#.repeat(50);
+        let packed = encode(&json, true);
+        assert!(
+            packed.len() < json.len() / 4,
+            "{} vs {}",
+            packed.len(),
+            json.len()
+        );
+        assert_eq!(decode(&packed).unwrap(), json);
+        assert_eq!(decode(&encode(&json, false)).unwrap(), json);
+        assert_eq!(decode(b"?garbage"), None);
+        assert_eq!(decode(b""), None);
+    }
+
+    #[tokio::test]
+    async fn memory_only_cache_counts_hits_and_misses() {
+        let cache = Cache::new(CacheConfig::default()).await.unwrap();
+        assert_eq!(cache.get("calculation:A").await, None);
+        cache
+            .put("calculation:A", b"one", Duration::from_secs(60))
+            .await;
+        assert_eq!(
+            cache.get("calculation:A").await.as_deref(),
+            Some(&b"one"[..])
+        );
+        assert_eq!(cache.invalidate_pattern("calculation:*").await, 1);
+        assert_eq!(cache.get("calculation:A").await, None);
+        let s = cache.status();
+        assert_eq!(
+            (s.backend, s.hits, s.misses, s.redis_healthy),
+            ("memory", 1, 2, None)
+        );
+    }
+}
