@@ -58,6 +58,10 @@ pub struct EnergyBalance {
     /// `by_difference` otherwise.
     pub losses_method: String,
     pub measured_losses_kwh: Option<f64>,
+    /// Losses computed from process measurements (heat-loss method), when the
+    /// calculation is process-based.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed_losses_kwh: Option<f64>,
     /// Σ input − Σ output − measured losses.
     pub unaccounted_kwh: Option<f64>,
     /// The closure residual in percent of input; `null` when losses were not
@@ -113,10 +117,38 @@ pub struct CalculationResult {
     pub method: String,
     pub basis: Basis,
     pub formulas: Vec<String>,
+    /// Process calculations: both ASME PTC 4 methods side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Methods>,
+    /// Process calculations: exergy input, product, destruction and
+    /// second-law efficiency (`thermo::exergy::SecondLaw`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_law: Option<serde_json::Value>,
+    /// Process calculations: the full analysis (streams, combustion,
+    /// surfaces, losses in kW) as `thermo::boiler::ProcessResult`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<serde_json::Value>,
+}
+
+/// The efficiency by each method that could be applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Methods {
+    pub input_output: Option<MethodOutcome>,
+    pub heat_loss: Option<MethodOutcome>,
+    /// Input-output minus heat-loss, percentage points.
+    pub difference_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MethodOutcome {
+    pub efficiency_pct: f64,
 }
 
 /// Computes the result of `input` under `settings`.
 pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> CalculationResult {
+    if let Some(spec) = &input.process {
+        return crate::process::evaluate_process(input, spec, settings);
+    }
     let total_in: f64 = input.energy_input_kwh.values().sum();
     let total_out: f64 = input.energy_output_kwh.values().sum();
     let total_losses = total_in - total_out;
@@ -125,35 +157,7 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
 
-    let efficiency = if total_in > 0.0 {
-        Some(total_out / total_in * 100.0)
-    } else {
-        findings.push(finding(
-            "zero_input",
-            "energy_input",
-            "total input energy is zero: efficiency is undefined".to_owned(),
-        ));
-        None
-    };
-    if let Some(eff) = efficiency {
-        if eff > 100.0 {
-            findings.push(finding(
-                "efficiency_above_100",
-                "energy_output",
-                format!(
-                    "efficiency {eff:.4} % exceeds 100 %: useful output ({total_out} kWh) is \
-                     larger than input ({total_in} kWh); check meters and units"
-                ),
-            ));
-        }
-        if eff < 0.0 && !settings.allow_negative_efficiency {
-            findings.push(finding(
-                "negative_efficiency",
-                "energy_output",
-                format!("efficiency {eff:.4} % is negative (ALLOW_NEGATIVE_EFFICIENCY is false)"),
-            ));
-        }
-    }
+    let efficiency = judge_efficiency(total_in, total_out, settings, &mut findings);
 
     let measured = match (&input.energy_losses_kwh, settings.include_energy_losses) {
         (Some(losses), true) => Some(losses),
@@ -207,6 +211,7 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
                 total_losses_kwh: total_losses,
                 losses_method: "measured".to_owned(),
                 measured_losses_kwh: Some(measured_total),
+                computed_losses_kwh: None,
                 unaccounted_kwh: Some(unaccounted),
                 closure_percent,
                 threshold_percent,
@@ -227,6 +232,7 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
                 total_losses_kwh: total_losses,
                 losses_method: "by_difference".to_owned(),
                 measured_losses_kwh: None,
+                computed_losses_kwh: None,
                 unaccounted_kwh: None,
                 closure_percent: None,
                 threshold_percent,
@@ -234,21 +240,8 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
             }
         }
     };
-    // Largest loss first; names break ties so the order never depends on input order.
-    loss_breakdown.sort_by(|a, b| {
-        b.energy_kwh
-            .total_cmp(&a.energy_kwh)
-            .then_with(|| a.category.cmp(&b.category))
-    });
-
-    let (status, violations) = match settings.mode {
-        CalculationMode::Strict if !findings.is_empty() => (ResultStatus::Failed, findings),
-        CalculationMode::Strict => (ResultStatus::Completed, Vec::new()),
-        CalculationMode::Lenient => {
-            warnings.extend(findings);
-            (ResultStatus::Completed, Vec::new())
-        }
-    };
+    sort_losses(&mut loss_breakdown);
+    let (status, violations) = settle(settings, findings, &mut warnings);
 
     let data_point_count = (input.energy_input_kwh.len()
         + input.energy_output_kwh.len()
@@ -275,10 +268,79 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
         method: "input_output".to_owned(),
         basis: input.basis,
         formulas: FORMULAS.iter().map(|f| (*f).to_owned()).collect(),
+        methods: None,
+        second_law: None,
+        process: None,
     }
 }
 
-fn finding(code: &str, field: &str, message: String) -> Finding {
+/// The first-law rules every calculation obeys (DESIGN.md §5): zero input,
+/// efficiency above 100 %, negative efficiency. Returns η in percent.
+pub(crate) fn judge_efficiency(
+    total_in: f64,
+    total_out: f64,
+    settings: &EngineSettings,
+    findings: &mut Vec<Finding>,
+) -> Option<f64> {
+    let efficiency = if total_in > 0.0 {
+        Some(total_out / total_in * 100.0)
+    } else {
+        findings.push(finding(
+            "zero_input",
+            "energy_input",
+            "total input energy is zero: efficiency is undefined".to_owned(),
+        ));
+        None
+    };
+    if let Some(eff) = efficiency {
+        if eff > 100.0 {
+            findings.push(finding(
+                "efficiency_above_100",
+                "energy_output",
+                format!(
+                    "efficiency {eff:.4} % exceeds 100 %: useful output ({total_out} kWh) is \
+                     larger than input ({total_in} kWh); check meters and units"
+                ),
+            ));
+        }
+        if eff < 0.0 && !settings.allow_negative_efficiency {
+            findings.push(finding(
+                "negative_efficiency",
+                "energy_output",
+                format!("efficiency {eff:.4} % is negative (ALLOW_NEGATIVE_EFFICIENCY is false)"),
+            ));
+        }
+    }
+    efficiency
+}
+
+/// Strict mode turns findings into violations (status failed); lenient mode
+/// keeps them as warnings of a completed result.
+pub(crate) fn settle(
+    settings: &EngineSettings,
+    findings: Vec<Finding>,
+    warnings: &mut Vec<Finding>,
+) -> (ResultStatus, Vec<Finding>) {
+    match settings.mode {
+        CalculationMode::Strict if !findings.is_empty() => (ResultStatus::Failed, findings),
+        CalculationMode::Strict => (ResultStatus::Completed, Vec::new()),
+        CalculationMode::Lenient => {
+            warnings.extend(findings);
+            (ResultStatus::Completed, Vec::new())
+        }
+    }
+}
+
+/// Largest loss first; names break ties so the order never depends on input order.
+pub(crate) fn sort_losses(items: &mut [LossItem]) {
+    items.sort_by(|a, b| {
+        b.energy_kwh
+            .total_cmp(&a.energy_kwh)
+            .then_with(|| a.category.cmp(&b.category))
+    });
+}
+
+pub(crate) fn finding(code: &str, field: &str, message: String) -> Finding {
     Finding {
         code: code.to_owned(),
         field: field.to_owned(),
@@ -286,7 +348,7 @@ fn finding(code: &str, field: &str, message: String) -> Finding {
     }
 }
 
-fn loss_item(category: &str, kwh: f64, share: Option<f64>, source: &str) -> LossItem {
+pub(crate) fn loss_item(category: &str, kwh: f64, share: Option<f64>, source: &str) -> LossItem {
     LossItem {
         category: category.to_owned(),
         energy_kwh: kwh,
@@ -319,6 +381,8 @@ mod tests {
             energy_input_kwh: map(inputs),
             energy_output_kwh: map(outputs),
             energy_losses_kwh: losses.map(map),
+            process: None,
+            dead_state: None,
         }
     }
 

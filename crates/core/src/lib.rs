@@ -9,9 +9,11 @@
 
 pub mod engine;
 pub mod error;
+pub mod process;
 pub mod provenance;
 pub mod request;
 pub mod settings;
+pub mod steam;
 pub mod verify;
 
 pub use engine::{CalculationResult, ResultStatus, evaluate};

@@ -9,8 +9,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use thermo::boiler::ProcessSpec;
+use thermo::exergy::DeadState;
 use thermo::units::EnergyUnit;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -50,6 +52,13 @@ pub struct NormalizedInput {
     pub energy_output_kwh: BTreeMap<String, f64>,
     /// Measured losses by category, when the request gave any.
     pub energy_losses_kwh: Option<BTreeMap<String, f64>>,
+    /// Measured process quantities (fuel, steam, flue gas, surfaces, ...):
+    /// the engine derives the energies from them with `thermo::boiler`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessSpec>,
+    /// The environment of the second-law analysis (default 25 °C, 101.325 kPa).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_state: Option<DeadState>,
 }
 
 /// One distinct unit conversion applied while normalising (logged by the
@@ -118,12 +127,23 @@ pub fn parse_json_document<T: serde::de::DeserializeOwned>(body: &[u8]) -> Resul
 fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
     let mut problems = Vec::new();
 
-    if dto.process.is_some() {
-        problems.push(FieldProblem::new(
-            "process",
-            "process-based calculations (fuel, steam and flue-gas measurements) are not \
-             available in this engine version; give energy_input and energy_output",
-        ));
+    let process = dto.process;
+    if let Some(spec) = &process {
+        if dto.energy_input.is_some() || dto.energy_output.is_some() || dto.energy_losses.is_some() {
+            problems.push(FieldProblem::new(
+                "process",
+                "give either process (measured quantities) or energy_input/energy_output, not both",
+            ));
+        }
+        let dead = dto.dead_state.unwrap_or_default();
+        if let Err(err) = thermo::boiler::analyze(spec, &dead) {
+            match crate::steam::thermo_problem("process", err) {
+                CoreError::Validation(p) => problems.extend(p),
+                other => problems.push(FieldProblem::new("process", other.to_string())),
+            }
+        }
+    } else if dto.dead_state.is_some() {
+        problems.push(FieldProblem::new("dead_state", "applies only to process calculations"));
     }
 
     let facility_id = match dto.facility_id {
@@ -168,6 +188,7 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
 
     let no_energies =
         dto.energy_input.is_none() && dto.energy_output.is_none() && dto.energy_losses.is_none();
+    let energies_required = process.is_none();
     let mut conversions = Vec::new();
     let mut stream = |name: &'static str, map: Option<EnergyMapDto>, required: bool| {
         let Some(map) = map else {
@@ -204,16 +225,14 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
         }
         Some(out)
     };
-    let inputs = stream("energy_input", dto.energy_input, true);
-    let outputs = stream("energy_output", dto.energy_output, true);
+    let inputs = stream("energy_input", dto.energy_input, energies_required);
+    let outputs = stream("energy_output", dto.energy_output, energies_required);
     let losses = stream("energy_losses", dto.energy_losses, false);
 
     if !problems.is_empty() {
         return Err(CoreError::Validation(problems));
     }
-    let (Some(facility_id), Some(time_period), Some(inputs), Some(outputs)) =
-        (facility_id, time_period, inputs, outputs)
-    else {
+    let (Some(facility_id), Some(time_period)) = (facility_id, time_period) else {
         unreachable!("every missing part pushed a problem above");
     };
     conversions.sort_by(|a, b| a.from_unit.cmp(b.from_unit));
@@ -223,9 +242,11 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
             facility_id,
             time_period,
             basis,
-            energy_input_kwh: inputs,
-            energy_output_kwh: outputs,
+            energy_input_kwh: inputs.unwrap_or_default(),
+            energy_output_kwh: outputs.unwrap_or_default(),
             energy_losses_kwh: losses,
+            dead_state: process.as_ref().map(|_| dto.dead_state.unwrap_or_default()),
+            process,
         },
         unit_conversions: conversions,
     })
@@ -303,7 +324,8 @@ struct RequestDto {
     energy_input: Option<EnergyMapDto>,
     energy_output: Option<EnergyMapDto>,
     energy_losses: Option<EnergyMapDto>,
-    process: Option<IgnoredAny>,
+    process: Option<ProcessSpec>,
+    dead_state: Option<DeadState>,
 }
 
 #[derive(Deserialize)]

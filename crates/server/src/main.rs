@@ -51,6 +51,36 @@ enum Command {
     },
     /// Run the engine offline on a request file (`-` for stdin) and print the result as JSON.
     Calculate { file: PathBuf },
+    /// Steam and water properties (IAPWS-IF97) from two of p, T, h, s, x, or one with --saturated.
+    Steam(SteamArgs),
+    /// Combustion losses and efficiency (ASME PTC 4) for a request file (`-` for stdin).
+    Combustion { file: PathBuf },
+}
+
+#[derive(clap::Args)]
+struct SteamArgs {
+    #[arg(long)]
+    pressure_mpa: Option<String>,
+    #[arg(long)]
+    pressure_bar: Option<String>,
+    #[arg(long)]
+    pressure_kpa: Option<String>,
+    #[arg(long)]
+    temperature_k: Option<String>,
+    #[arg(long)]
+    temperature_c: Option<String>,
+    #[arg(long)]
+    enthalpy_kj_kg: Option<String>,
+    #[arg(long)]
+    entropy_kj_kg_k: Option<String>,
+    #[arg(long)]
+    quality: Option<String>,
+    /// liquid or vapor
+    #[arg(long)]
+    saturated: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -184,6 +214,75 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calculate { file } => calculate_offline(&file),
+        Command::Steam(args) => steam(&args),
+        Command::Combustion { file } => combustion(&file),
+    }
+}
+
+fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    if file == Path::new("-") {
+        std::io::stdin().read_to_end(&mut body).context("cannot read stdin")?;
+    } else {
+        body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    Ok(body)
+}
+
+/// Prints a validation error as the API would, and gives exit code 2.
+fn print_invalid(details: &[thermaliq_core::FieldProblem]) -> anyhow::Result<ExitCode> {
+    let error = serde_json::json!({"error": {"type": "ValidationError", "details": details}});
+    println!("{}", serde_json::to_string_pretty(&error)?);
+    Ok(ExitCode::from(2))
+}
+
+fn steam(args: &SteamArgs) -> anyhow::Result<ExitCode> {
+    let given = [
+        ("pressure_mpa", &args.pressure_mpa),
+        ("pressure_bar", &args.pressure_bar),
+        ("pressure_kpa", &args.pressure_kpa),
+        ("temperature_k", &args.temperature_k),
+        ("temperature_c", &args.temperature_c),
+        ("enthalpy_kj_kg", &args.enthalpy_kj_kg),
+        ("entropy_kj_kg_k", &args.entropy_kj_kg_k),
+        ("quality", &args.quality),
+        ("saturated", &args.saturated),
+    ];
+    let params = given.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)));
+    let state = match thermaliq_core::steam::query_from_params(params).and_then(|q| thermaliq_core::steam::resolve(&q)) {
+        Ok(state) => state,
+        Err(CoreError::Validation(details)) => return print_invalid(&details),
+        Err(other) => return Err(other.into()),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&state)?);
+    } else {
+        let value = serde_json::to_value(&state)?;
+        if let Some(map) = value.as_object() {
+            for (key, v) in map {
+                println!("{key:<24} {v}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn combustion(file: &Path) -> anyhow::Result<ExitCode> {
+    let body = read_input(file)?;
+    let input: thermo::combustion::CombustionInput = match thermaliq_core::request::parse_json_document(&body) {
+        Ok(input) => input,
+        Err(CoreError::Validation(details)) => return print_invalid(&details),
+        Err(other) => return Err(other.into()),
+    };
+    match thermo::combustion::analyze_combustion(&input) {
+        Ok(result) => {
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => match thermaliq_core::steam::thermo_problem("", err) {
+            CoreError::Validation(details) => print_invalid(&details),
+            other => Err(other.into()),
+        },
     }
 }
 

@@ -123,7 +123,7 @@ fn respond_created(outcome: Result<CalculationRecord, ApiError>, body: &[u8]) ->
     }
 }
 
-fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -344,7 +344,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// The response shape of one calculation (DESIGN.md §4).
 pub fn calculation_view(r: &CalculationRecord) -> Value {
     let result: Value = serde_json::from_str(&r.result).unwrap_or(Value::Null);
-    json!({
+    let mut view = json!({
         "calculation_id": r.calculation_id,
         "status": r.status,
         "facility_id": r.facility_id,
@@ -367,7 +367,14 @@ pub fn calculation_view(r: &CalculationRecord) -> Value {
         "invalid_reason": r.invalid_reason,
         "recalculated_from": r.recalculated_from,
         "created_at": rfc3339(r.created_at),
-    })
+    });
+    // Process calculations also carry both methods, the second law and the analysis.
+    for key in ["methods", "second_law", "process"] {
+        if let Some(v) = result.get(key) {
+            view[key] = v.clone();
+        }
+    }
+    view
 }
 
 fn summary_view(r: &CalculationRecord) -> Value {

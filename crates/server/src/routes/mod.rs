@@ -2,3 +2,4 @@
 
 pub mod calculations;
 pub mod health;
+pub mod physics;

@@ -9,4 +9,5 @@ mod helpers;
 mod lifecycle;
 mod listing;
 mod operations;
+mod physics;
 mod process;
