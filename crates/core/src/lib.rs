@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod process;
 pub mod provenance;
+pub mod readings;
 pub mod request;
 pub mod settings;
 pub mod steam;

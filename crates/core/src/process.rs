@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use thermo::boiler::{BlowdownTreatment, ProcessResult, ProcessSpec};
 
 use crate::engine::{
-    CalculationResult, DataQuality, EnergyBalance, EnergyFlows, FORMULAS, MethodOutcome, Methods, ResultStatus,
-    finding, judge_efficiency, loss_item, settle, sort_losses,
+    CalculationResult, DataQuality, EnergyBalance, EnergyFlows, FORMULAS, MethodOutcome, Methods,
+    ResultStatus, finding, judge_efficiency, loss_item, settle, sort_losses,
 };
 use crate::request::{Basis, NormalizedInput};
 use crate::settings::EngineSettings;
@@ -64,7 +64,11 @@ fn from_analysis(
     let mut loss_breakdown: Vec<_> = loss_flows
         .iter()
         .map(|(category, v)| {
-            let source = if category == "unaccounted" { "unaccounted" } else { "computed" };
+            let source = if category == "unaccounted" {
+                "unaccounted"
+            } else {
+                "computed"
+            };
             loss_item(category, *v, share(*v), source)
         })
         .collect();
@@ -104,7 +108,11 @@ fn from_analysis(
     let (status, violations) = settle(settings, findings, &mut warnings);
 
     let mut inputs = BTreeMap::new();
-    let input_name = if r.process_type == "heat_exchanger" { "hot_side" } else { "fuel" };
+    let input_name = if r.process_type == "heat_exchanger" {
+        "hot_side"
+    } else {
+        "fuel"
+    };
     inputs.insert(input_name.to_owned(), total_in);
     if credits > 0.0 {
         inputs.insert("heat_credits".to_owned(), credits);
@@ -156,7 +164,12 @@ fn from_analysis(
             outputs,
             losses: loss_flows,
         },
-        method: if io.is_some() { "input_output" } else { "heat_loss" }.to_owned(),
+        method: if io.is_some() {
+            "input_output"
+        } else {
+            "heat_loss"
+        }
+        .to_owned(),
         basis: match r.basis {
             thermo::combustion::Basis::Hhv => Basis::Hhv,
             thermo::combustion::Basis::Lhv => Basis::Lhv,
@@ -257,8 +270,14 @@ mod tests {
         let steam = one.energy_flows.outputs["steam"];
         assert!((steam - 6_640.0).abs() < 40.0, "{steam}");
         // Output + every loss item (incl. the unaccounted residual) = fuel + credits.
-        let credits = one.energy_flows.inputs.get("heat_credits").copied().unwrap_or(0.0);
-        let accounted = b1.total_output_kwh + one.loss_breakdown.iter().map(|l| l.energy_kwh).sum::<f64>();
+        let credits = one
+            .energy_flows
+            .inputs
+            .get("heat_credits")
+            .copied()
+            .unwrap_or(0.0);
+        let accounted =
+            b1.total_output_kwh + one.loss_breakdown.iter().map(|l| l.energy_kwh).sum::<f64>();
         assert!((accounted - b1.total_input_kwh - credits).abs() < 1e-6 * b1.total_input_kwh);
     }
 
@@ -289,7 +308,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let both = ISSUE_BOILER.replace("\"process\":", "\"energy_input\": {\"fuel\": 1}, \"process\":");
+        let both = ISSUE_BOILER.replace(
+            "\"process\":",
+            "\"energy_input\": {\"fuel\": 1}, \"process\":",
+        );
         match parse_calculation_request(both.as_bytes()) {
             Err(crate::CoreError::Validation(p)) => assert_eq!(p[0].field, "process"),
             other => panic!("{other:?}"),

@@ -129,7 +129,8 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
 
     let process = dto.process;
     if let Some(spec) = &process {
-        if dto.energy_input.is_some() || dto.energy_output.is_some() || dto.energy_losses.is_some() {
+        if dto.energy_input.is_some() || dto.energy_output.is_some() || dto.energy_losses.is_some()
+        {
             problems.push(FieldProblem::new(
                 "process",
                 "give either process (measured quantities) or energy_input/energy_output, not both",
@@ -143,7 +144,10 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
             }
         }
     } else if dto.dead_state.is_some() {
-        problems.push(FieldProblem::new("dead_state", "applies only to process calculations"));
+        problems.push(FieldProblem::new(
+            "dead_state",
+            "applies only to process calculations",
+        ));
     }
 
     let facility_id = match dto.facility_id {

@@ -72,7 +72,9 @@ impl From<SteamProperties> for SteamState {
 /// (`pressure_mpa|pressure_bar|pressure_kpa`, `temperature_k|temperature_c`,
 /// `enthalpy_kj_kg`, `entropy_kj_kg_k`, `quality`, `saturated=liquid|vapor`).
 /// Unknown names, unreadable numbers and a quantity given twice are reported together.
-pub fn query_from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<SteamQuery, CoreError> {
+pub fn query_from_params<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<SteamQuery, CoreError> {
     let mut q = SteamQuery::default();
     let mut problems = Vec::new();
     for (name, text) in params {
@@ -83,10 +85,15 @@ pub fn query_from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| FieldProblem::new(name, "must be a finite number"))
         };
-        let mut set = |slot: &mut Option<f64>, value: Result<f64, FieldProblem>, quantity: &str| match value {
-            Ok(_) if slot.is_some() => problems.push(FieldProblem::new(name, format!("{quantity} is given twice"))),
-            Ok(v) => *slot = Some(v),
-            Err(p) => problems.push(p),
+        let mut set = |slot: &mut Option<f64>, value: Result<f64, FieldProblem>, quantity: &str| {
+            match value {
+                Ok(_) if slot.is_some() => problems.push(FieldProblem::new(
+                    name,
+                    format!("{quantity} is given twice"),
+                )),
+                Ok(v) => *slot = Some(v),
+                Err(p) => problems.push(p),
+            }
         };
         match name {
             "pressure_mpa" => set(&mut q.pressure_mpa, number(), "pressure"),
@@ -109,7 +116,11 @@ pub fn query_from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)
             )),
         }
     }
-    if problems.is_empty() { Ok(q) } else { Err(CoreError::Validation(problems)) }
+    if problems.is_empty() {
+        Ok(q)
+    } else {
+        Err(CoreError::Validation(problems))
+    }
 }
 
 /// Resolves the state. Supported pairs: (p,T), (p,h), (p,s), (p,x), (T,x);
@@ -153,7 +164,9 @@ pub fn resolve(q: &SteamQuery) -> Result<SteamState, CoreError> {
             (_, _, Some(x)) => if97::wet_steam_at_pressure(p, x),
             _ => unreachable!("two quantities are given"),
         },
-        (None, None, Some(t)) if q.quality.is_some() => if97::wet_steam_at_temperature(t, q.quality.unwrap_or_default()),
+        (None, None, Some(t)) if q.quality.is_some() => {
+            if97::wet_steam_at_temperature(t, q.quality.unwrap_or_default())
+        }
         (None, _, _) => {
             return Err(invalid(
                 "query",
@@ -161,7 +174,9 @@ pub fn resolve(q: &SteamQuery) -> Result<SteamState, CoreError> {
             ));
         }
     };
-    state.map(SteamState::from).map_err(|e| thermo_problem("", e))
+    state
+        .map(SteamState::from)
+        .map_err(|e| thermo_problem("", e))
 }
 
 fn invalid(field: &str, problem: &str) -> CoreError {
@@ -172,7 +187,9 @@ fn invalid(field: &str, problem: &str) -> CoreError {
 pub fn thermo_problem(prefix: &str, err: ThermoError) -> CoreError {
     let join = |field: &str| match (prefix.is_empty(), field.is_empty()) {
         (true, _) => field.to_owned(),
-        (false, false) if field == prefix || field.starts_with(&format!("{prefix}.")) => field.to_owned(),
+        (false, false) if field == prefix || field.starts_with(&format!("{prefix}.")) => {
+            field.to_owned()
+        }
         (false, true) => prefix.to_owned(),
         (false, false) => format!("{prefix}.{field}"),
     };
@@ -181,7 +198,14 @@ pub fn thermo_problem(prefix: &str, err: ThermoError) -> CoreError {
         ThermoError::OutOfRange { quantity, .. } | ThermoError::NotFinite { quantity, .. } => {
             FieldProblem::new(join(quantity), err.to_string())
         }
-        _ => FieldProblem::new(if prefix.is_empty() { "query".to_owned() } else { prefix.to_owned() }, err.to_string()),
+        _ => FieldProblem::new(
+            if prefix.is_empty() {
+                "query".to_owned()
+            } else {
+                prefix.to_owned()
+            },
+            err.to_string(),
+        ),
     };
     CoreError::Validation(vec![problem])
 }
@@ -208,7 +232,11 @@ mod tests {
         assert_eq!(s.region, 1);
         assert!((s.enthalpy_kj_kg - 115.331_273).abs() < 1e-6);
         let bar = look_up(&[("pressure_bar", "30"), ("temperature_c", "26.85")]).unwrap();
-        assert!((bar.enthalpy_kj_kg - 115.331_273).abs() < 1e-5, "{}", bar.enthalpy_kj_kg);
+        assert!(
+            (bar.enthalpy_kj_kg - 115.331_273).abs() < 1e-5,
+            "{}",
+            bar.enthalpy_kj_kg
+        );
     }
 
     /// IAPWS R7-97(2012) Table 35: psat(300 K) = 0.353658941e-2 MPa.
@@ -223,11 +251,26 @@ mod tests {
 
     #[test]
     fn bad_queries_name_the_parameter() {
-        assert_eq!(fields(look_up(&[("pressure_mpa", "3")]).unwrap_err()), ["query"]);
-        assert_eq!(fields(look_up(&[("pressure_mpa", "x"), ("temperature_k", "300")]).unwrap_err()), ["pressure_mpa"]);
-        assert_eq!(fields(look_up(&[("pressure_mpa", "3"), ("pressure_bar", "30")]).unwrap_err()), ["pressure_bar"]);
-        assert_eq!(fields(look_up(&[("colour", "blue")]).unwrap_err()), ["colour"]);
-        assert_eq!(fields(look_up(&[("temperature_k", "300"), ("enthalpy_kj_kg", "100")]).unwrap_err()), ["query"]);
+        assert_eq!(
+            fields(look_up(&[("pressure_mpa", "3")]).unwrap_err()),
+            ["query"]
+        );
+        assert_eq!(
+            fields(look_up(&[("pressure_mpa", "x"), ("temperature_k", "300")]).unwrap_err()),
+            ["pressure_mpa"]
+        );
+        assert_eq!(
+            fields(look_up(&[("pressure_mpa", "3"), ("pressure_bar", "30")]).unwrap_err()),
+            ["pressure_bar"]
+        );
+        assert_eq!(
+            fields(look_up(&[("colour", "blue")]).unwrap_err()),
+            ["colour"]
+        );
+        assert_eq!(
+            fields(look_up(&[("temperature_k", "300"), ("enthalpy_kj_kg", "100")]).unwrap_err()),
+            ["query"]
+        );
         // Outside IF97: T above 2273.15 K.
         let err = look_up(&[("pressure_mpa", "1"), ("temperature_k", "3000")]).unwrap_err();
         assert!(!fields(err).is_empty());
