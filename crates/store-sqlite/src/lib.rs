@@ -12,8 +12,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlitePool};
 use thermaliq_store::{
-    AuditEntry, CalculationQuery, CalculationRecord, Invalidation, Scope, Store, StoreError,
-    TokenRecord,
+    AuditEntry, CalculationQuery, CalculationRecord, IdempotencyOutcome, Invalidation, JobRecord,
+    JobStatus, NewJob, Scope, Store, StoreError, TokenRecord,
 };
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
@@ -148,6 +148,67 @@ fn calculation_from_row(row: &SqliteRow) -> Result<CalculationRecord, StoreError
         engine_version: text("engine_version")?,
         created_at: parse_time(&text("created_at")?)?,
     })
+}
+
+/// SQLite's clock now, in the stored form (SQLite keeps milliseconds; the
+/// microsecond digits are zero).
+const NOW: &str = "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')";
+
+/// SQLite's clock now plus the modifier bound at `?N` (see [`plus`]).
+macro_rules! now_plus {
+    ($n:literal) => {
+        concat!("(strftime('%Y-%m-%d %H:%M:%f', 'now', ?", $n, ") || '000')")
+    };
+}
+
+/// A date-time modifier adding `d` (e.g. `+30.250000 seconds`). Capped at
+/// about 30 years so the result stays a valid date.
+fn plus(d: Duration) -> String {
+    let d = d.min(Duration::from_secs(1_000_000_000));
+    format!("+{}.{:06} seconds", d.as_secs(), d.subsec_micros())
+}
+
+fn new_job_id() -> String {
+    format!("JOB-{}", ulid::Ulid::new())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn job_from_row(row: &SqliteRow) -> Result<JobRecord, StoreError> {
+    let text = |col: &str| row.try_get::<String, _>(col).map_err(corrupt);
+    let opt = |col: &str| row.try_get::<Option<String>, _>(col).map_err(corrupt);
+    let count = |col: &str| {
+        row.try_get::<i64, _>(col)
+            .map_err(corrupt)
+            .and_then(|n| u32::try_from(n).map_err(corrupt))
+    };
+    let status = text("status")?;
+    Ok(JobRecord {
+        job_id: text("job_id")?,
+        kind: text("kind")?,
+        payload: text("payload")?,
+        dedupe_key: opt("dedupe_key")?,
+        status: JobStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("job status '{status}'")))?,
+        attempts: count("attempts")?,
+        max_attempts: count("max_attempts")?,
+        run_after: parse_time(&text("run_after")?)?,
+        lease_owner: opt("lease_owner")?,
+        lease_expires_at: opt("lease_expires_at")?
+            .as_deref()
+            .map(parse_time)
+            .transpose()?,
+        result: opt("result")?,
+        last_error: opt("last_error")?,
+        created_at: parse_time(&text("created_at")?)?,
+        updated_at: parse_time(&text("updated_at")?)?,
+    })
+}
+
+fn jobs_from_rows(rows: &[SqliteRow]) -> Result<Vec<JobRecord>, StoreError> {
+    rows.iter().map(job_from_row).collect()
 }
 
 async fn insert_audit(
@@ -358,5 +419,334 @@ impl Store for SqliteStore {
             .await
             .map_err(classify)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn enqueue_job(&self, job: &NewJob) -> Result<JobRecord, StoreError> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        if let Some(key) = &job.dedupe_key {
+            let existing = sqlx::query("SELECT * FROM jobs WHERE dedupe_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(classify)?;
+            if let Some(row) = existing {
+                let record = job_from_row(&row)?;
+                tx.commit().await.map_err(classify)?;
+                return Ok(record);
+            }
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO jobs (job_id, kind, payload, dedupe_key, status, attempts, max_attempts, \
+             run_after, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, {NOW}, {NOW}) RETURNING *"
+        )))
+        .bind(new_job_id())
+        .bind(&job.kind)
+        .bind(&job.payload)
+        .bind(&job.dedupe_key)
+        .bind(i64::from(job.max_attempts))
+        .bind(format_time(job.run_after))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let record = job_from_row(&row)?;
+        tx.commit().await.map_err(classify)?;
+        Ok(record)
+    }
+
+    async fn claim_jobs(
+        &self,
+        worker_id: &str,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        // One writer connection: the transaction alone makes claims exclusive.
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'dead', lease_expires_at = NULL, updated_at = {NOW}, \
+             last_error = 'lease of ' || lease_owner || ' expired on attempt ' || attempts \
+                          || ' of ' || max_attempts \
+             WHERE status = 'running' AND lease_expires_at <= {NOW} AND attempts >= max_attempts"
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'running', lease_owner = ?1, \
+             lease_expires_at = {lease_end}, attempts = attempts + 1, updated_at = {NOW} \
+             WHERE job_id IN (SELECT job_id FROM jobs \
+                 WHERE (status = 'queued' AND run_after <= {NOW}) \
+                    OR (status = 'running' AND lease_expires_at <= {NOW}) \
+                 ORDER BY run_after, job_id LIMIT ?3) \
+             RETURNING *",
+            lease_end = now_plus!("2"),
+        )))
+        .bind(worker_id)
+        .bind(plus(lease))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let mut jobs = jobs_from_rows(&rows)?;
+        tx.commit().await.map_err(classify)?;
+        jobs.sort_by(|a, b| (a.run_after, &a.job_id).cmp(&(b.run_after, &b.job_id)));
+        Ok(jobs)
+    }
+
+    async fn heartbeat_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET lease_expires_at = {lease_end}, updated_at = {NOW} \
+             WHERE job_id = ?1 AND status = 'running' AND lease_owner = ?3",
+            lease_end = now_plus!("2"),
+        )))
+        .bind(job_id)
+        .bind(plus(lease))
+        .bind(worker_id)
+        .execute(&self.writer)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn complete_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        result: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'done', result = ?3, lease_expires_at = NULL, \
+             updated_at = {NOW} \
+             WHERE job_id = ?1 AND status = 'running' AND lease_owner = ?2"
+        )))
+        .bind(job_id)
+        .bind(worker_id)
+        .bind(result)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let ok = if updated.rows_affected() == 1 {
+            true
+        } else {
+            // Repeated completion by the owner, with the same result.
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE job_id = ?1 AND status = 'done' \
+                 AND lease_owner = ?2 AND result = ?3",
+            )
+            .bind(job_id)
+            .bind(worker_id)
+            .bind(result)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify)?;
+            n == 1
+        };
+        tx.commit().await.map_err(classify)?;
+        Ok(ok)
+    }
+
+    async fn fail_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        error: &str,
+        retry_in: Duration,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET last_error = ?3, lease_expires_at = NULL, updated_at = {NOW}, \
+             status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+             lease_owner = CASE WHEN attempts >= max_attempts THEN lease_owner ELSE NULL END, \
+             run_after = CASE WHEN attempts >= max_attempts THEN run_after ELSE {retry_at} END \
+             WHERE job_id = ?1 AND status = 'running' AND lease_owner = ?2 \
+             RETURNING *",
+            retry_at = now_plus!("4"),
+        )))
+        .bind(job_id)
+        .bind(worker_id)
+        .bind(error)
+        .bind(plus(retry_in))
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(classify)?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn get_job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE job_id = ?")
+            .bind(job_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(classify)?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn queue_depth(&self) -> Result<u64, StoreError> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
+                .fetch_one(&self.reader)
+                .await
+                .map_err(classify)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn list_jobs(
+        &self,
+        status: Option<JobStatus>,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) \
+             ORDER BY created_at DESC, job_id DESC LIMIT ?2",
+        )
+        .bind(status.map(JobStatus::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(classify)?;
+        jobs_from_rows(&rows)
+    }
+
+    async fn idempotency_begin(
+        &self,
+        key: &str,
+        principal: &str,
+        request_hash: &str,
+    ) -> Result<IdempotencyOutcome, StoreError> {
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO idempotency_keys (principal, idempotency_key, request_hash, owner_nonce, \
+             state, created_at) VALUES (?1, ?2, ?3, ?4, 'in_progress', {NOW}) \
+             ON CONFLICT (principal, idempotency_key) DO NOTHING"
+        )))
+        .bind(principal)
+        .bind(key)
+        .bind(request_hash)
+        .bind(ulid::Ulid::new().to_string())
+        .execute(&self.writer)
+        .await
+        .map_err(classify)?;
+        if inserted.rows_affected() == 1 {
+            return Ok(IdempotencyOutcome::New);
+        }
+        // Read on the writer: the entry may be removed meanwhile (abandon,
+        // purge), and then the key is free again.
+        let row = sqlx::query(
+            "SELECT request_hash, state, response_status, response_body FROM idempotency_keys \
+             WHERE principal = ?1 AND idempotency_key = ?2",
+        )
+        .bind(principal)
+        .bind(key)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(classify)?;
+        match row {
+            None => self.idempotency_begin(key, principal, request_hash).await,
+            Some(row) => idempotency_outcome(
+                request_hash,
+                row.try_get("request_hash").map_err(corrupt)?,
+                row.try_get("state").map_err(corrupt)?,
+                row.try_get("response_status").map_err(corrupt)?,
+                row.try_get("response_body").map_err(corrupt)?,
+            ),
+        }
+    }
+
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        principal: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE idempotency_keys SET state = 'done', response_status = ?3, \
+             response_body = ?4, finished_at = COALESCE(finished_at, {NOW}) \
+             WHERE principal = ?1 AND idempotency_key = ?2 AND (state = 'in_progress' \
+               OR (response_status = ?3 AND response_body = ?4))"
+        )))
+        .bind(principal)
+        .bind(key)
+        .bind(i64::from(status))
+        .bind(body)
+        .execute(&self.writer)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn idempotency_abandon(&self, key: &str, principal: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys \
+             WHERE principal = ?1 AND idempotency_key = ?2 AND state = 'in_progress'",
+        )
+        .bind(principal)
+        .bind(key)
+        .execute(&self.writer)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn purge_idempotency_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            .bind(format_time(before))
+            .execute(&self.writer)
+            .await
+            .map_err(classify)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn release_stale_idempotency_keys(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE state = 'in_progress' AND created_at < ?",
+        )
+        .bind(format_time(before))
+        .execute(&self.writer)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// The outcome for an existing entry.
+fn idempotency_outcome(
+    request_hash: &str,
+    stored_hash: String,
+    state: String,
+    status: Option<i64>,
+    body: Option<String>,
+) -> Result<IdempotencyOutcome, StoreError> {
+    if stored_hash != request_hash {
+        return Ok(IdempotencyOutcome::Mismatch);
+    }
+    match (state.as_str(), status, body) {
+        ("in_progress", _, _) => Ok(IdempotencyOutcome::InProgress),
+        ("done", Some(status), Some(body)) => Ok(IdempotencyOutcome::Replay {
+            status: u16::try_from(status).map_err(corrupt)?,
+            body,
+        }),
+        _ => Err(StoreError::Corrupt(format!(
+            "idempotency key in state '{state}'"
+        ))),
     }
 }

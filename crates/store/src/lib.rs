@@ -9,7 +9,9 @@ pub mod contract;
 
 use async_trait::async_trait;
 use serde::Serialize;
+use std::time::Duration;
 use thiserror::Error;
+
 use time::OffsetDateTime;
 
 /// A stored calculation, column for column.
@@ -119,6 +121,98 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Where a job is in its life: `queued` (waiting for `run_after`), `running`
+/// (leased by a worker until `lease_expires_at`), `done` (completed by its
+/// lease owner) or `dead` (dead-lettered after `max_attempts` tries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<JobStatus> {
+        match text {
+            "queued" => Some(JobStatus::Queued),
+            "running" => Some(JobStatus::Running),
+            "done" => Some(JobStatus::Done),
+            "dead" => Some(JobStatus::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// A job to put on the queue ([`Store::enqueue_job`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    /// What to do (e.g. `calculate`, `recalculate`, `scheduled_calculation`);
+    /// the store does not interpret it.
+    pub kind: String,
+    /// The job's arguments as JSON text, kept byte for byte.
+    pub payload: String,
+    /// At most one job ever exists per dedupe key (across kinds and statuses):
+    /// enqueueing a key that exists returns the existing job unchanged.
+    pub dedupe_key: Option<String>,
+    /// Tries before the job is dead-lettered; at least 1 (0 is a `Backend` error).
+    pub max_attempts: u32,
+    /// Not claimed before this instant (stored to the microsecond, truncated).
+    pub run_after: OffsetDateTime,
+}
+
+/// A job as stored. Time stamps other than `run_after` as given at enqueue
+/// come from the database's clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobRecord {
+    /// `JOB-` followed by a ULID (26 characters), unique.
+    pub job_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub dedupe_key: Option<String>,
+    pub status: JobStatus,
+    /// Claims so far (each claim counts, also one whose worker died).
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_after: OffsetDateTime,
+    /// The worker holding (`running`) or that last held (`done`, `dead`) the
+    /// lease; `None` while `queued`.
+    pub lease_owner: Option<String>,
+    /// Set exactly while `running`.
+    pub lease_expires_at: Option<OffsetDateTime>,
+    /// What the worker stored on completion (`done` only).
+    pub result: Option<String>,
+    /// The latest failure (kept when a later attempt succeeds).
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// What [`Store::idempotency_begin`] found for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyOutcome {
+    /// The key was free: the caller owns it now and must end with
+    /// [`Store::idempotency_finish`] or [`Store::idempotency_abandon`].
+    New,
+    /// Another request with the same key and request is being processed.
+    InProgress,
+    /// The request was completed: answer with the stored response.
+    Replay { status: u16, body: String },
+    /// The key was used for a different request (another hash): the caller
+    /// answers 422 and nothing changes.
+    Mismatch,
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The database cannot be reached or did not answer in time.
@@ -170,4 +264,136 @@ pub trait Store: Send + Sync + 'static {
     async fn find_token_by_hash(&self, token_hash: &str)
     -> Result<Option<TokenRecord>, StoreError>;
     async fn count_tokens(&self) -> Result<u64, StoreError>;
+
+    // ------------------------------------------------------------ job queue
+    //
+    // Exactly-once execution rests on leases: a worker that claimed a job owns
+    // it until its lease runs out; only the owner can heartbeat, complete or
+    // fail it; a job whose lease ran out is claimable again (its worker is
+    // presumed dead) and its old owner can then no longer complete it. All
+    // "now"s are the database's clock, so replicas agree.
+
+    /// Queues a job (`queued`, 0 attempts, no lease) and returns it. If
+    /// `dedupe_key` is set and a job with that key exists (whatever its kind
+    /// or status), returns that job unchanged instead; racing enqueues of one
+    /// key all get the same job. `max_attempts = 0` is a `Backend` error.
+    async fn enqueue_job(&self, job: &NewJob) -> Result<JobRecord, StoreError>;
+
+    /// Atomically claims up to `limit` jobs for `worker_id`, oldest
+    /// `run_after` first (then by id): jobs `queued` with `run_after <= now`,
+    /// and jobs `running` whose lease expired (`lease_expires_at <= now`).
+    /// Each claimed job becomes `running` with `lease_owner = worker_id`,
+    /// `lease_expires_at = now + lease`, `attempts + 1`. Concurrent claimers
+    /// (any replica) never get the same job (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`). First, `running` jobs whose lease expired on their last
+    /// attempt (`attempts >= max_attempts`) are dead-lettered (`dead`,
+    /// `last_error` says the lease expired) rather than claimed. Returns the
+    /// claimed jobs (possibly none) in claim order.
+    async fn claim_jobs(
+        &self,
+        worker_id: &str,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, StoreError>;
+
+    /// Sets `lease_expires_at = now + lease` if the job is `running` and
+    /// leased by `worker_id` (even if the lease ran out, as long as nobody
+    /// claimed it since). Returns whether it did; `false` means the worker
+    /// lost the job and must stop working on it.
+    async fn heartbeat_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks the job `done` with `result` (lease cleared, `lease_owner` kept)
+    /// if it is `running` and leased by `worker_id`; returns `true`. Returns
+    /// `false` and changes nothing otherwise (another worker reclaimed it, it
+    /// is unknown, queued, dead, or was completed by someone else), so a stale
+    /// worker cannot complete a job twice. Idempotent for its owner: repeating
+    /// the call with the same `result` after it succeeded returns `true`.
+    async fn complete_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        result: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt of a job `running` under `worker_id`:
+    /// `last_error = error`, lease cleared; if `attempts >= max_attempts` the
+    /// job becomes `dead` (`lease_owner` kept), else `queued` again with
+    /// `run_after = now + retry_in` (the caller's backoff) and no owner.
+    /// Returns the updated job, or `None` (nothing changed) if the job is
+    /// unknown or not running under `worker_id`.
+    async fn fail_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        error: &str,
+        retry_in: Duration,
+    ) -> Result<Option<JobRecord>, StoreError>;
+
+    async fn get_job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError>;
+
+    /// Jobs not finished: `queued` (due or not) plus `running`
+    /// (`thermaliq_calculation_queue_depth`).
+    async fn queue_depth(&self) -> Result<u64, StoreError>;
+
+    /// Up to `limit` jobs, of one status when given, newest first (by
+    /// `created_at`, then `job_id`, descending).
+    async fn list_jobs(
+        &self,
+        status: Option<JobStatus>,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, StoreError>;
+
+    // ----------------------------------------------------- idempotency keys
+    //
+    // Keys are scoped by principal (the token name): one principal's key never
+    // matches another's. `request_hash` identifies the request (method, path,
+    // body). Entries are kept until purged (the service purges after 24 h).
+
+    /// Atomically claims `key` for `principal` if free (`New`), else reports
+    /// the entry: `Mismatch` if it was taken with another `request_hash`
+    /// (whatever its state), otherwise `InProgress` or `Replay`. Of racing
+    /// callers with the same key exactly one gets `New`.
+    async fn idempotency_begin(
+        &self,
+        key: &str,
+        principal: &str,
+        request_hash: &str,
+    ) -> Result<IdempotencyOutcome, StoreError>;
+
+    /// Stores the response of the request that got `New`; later begins with
+    /// the same key and hash get `Replay { status, body }`. Returns `false`
+    /// (nothing changes) if the key is not in progress (abandoned, purged,
+    /// or finished with another response); repeating an identical finish
+    /// returns `true`.
+    async fn idempotency_finish(
+        &self,
+        key: &str,
+        principal: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Frees a key that is in progress (the request failed before a response
+    /// worth replaying), so a retry gets `New`. A finished key is kept.
+    /// Returns whether a key was freed.
+    async fn idempotency_abandon(&self, key: &str, principal: &str) -> Result<bool, StoreError>;
+
+    /// Deletes every key (in progress or finished) begun before `before`;
+    /// returns how many.
+    async fn purge_idempotency_before(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+
+    /// Frees keys still in progress that were begun before `before` (their
+    /// request died with its replica, so nobody will finish or abandon them);
+    /// finished keys are kept. Call it with a cut-off well past the longest
+    /// request, or a retry would run next to a request still going. Returns
+    /// how many keys were freed.
+    async fn release_stale_idempotency_keys(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 }
