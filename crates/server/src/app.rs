@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::calculations::router())
         .merge(routes::physics::router())
+        .merge(routes::sankey::router())
+        .merge(routes::admin::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic| {

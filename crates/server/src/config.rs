@@ -64,6 +64,60 @@ pub struct Settings {
     /// `DATABASE_POOL_TIMEOUT` (seconds): the longest wait for a connection.
     #[serde(serialize_with = "seconds")]
     pub database_pool_timeout: Duration,
+    /// `DATABASE_MAX_OVERFLOW`: PostgreSQL connections allowed above the pool size.
+    pub database_max_overflow: u32,
+    /// `DATABASE_POOL_RECYCLE` (seconds): PostgreSQL connections older than this are replaced.
+    #[serde(serialize_with = "seconds")]
+    pub database_pool_recycle: Duration,
+    /// `REDIS_URL`: the shared cache; without it the cache is in-process only.
+    pub redis_url: Option<Secret>,
+    /// `CALCULATION_CACHE_TTL` (seconds): lifetime of cached calculations and diagrams.
+    #[serde(serialize_with = "seconds")]
+    pub calculation_cache_ttl: Duration,
+    /// `CACHE_COMPRESSION_ENABLED`: LZ4-compress values in Redis.
+    pub cache_compression_enabled: bool,
+    /// `SANKEY_*`.
+    pub sankey: SankeySettings,
+}
+
+/// The Sankey generator's settings (runbook scenario 10).
+#[derive(Debug, Clone, Serialize)]
+pub struct SankeySettings {
+    /// `SANKEY_MAX_NODES`.
+    pub max_nodes: usize,
+    /// `SANKEY_MAX_LINKS`.
+    pub max_links: usize,
+    /// `SANKEY_AGGREGATE_SMALL_FLOWS`.
+    pub aggregate_small_flows: bool,
+    /// `SANKEY_SMALL_FLOW_THRESHOLD`: share of total input.
+    pub small_flow_threshold: f64,
+    /// `SANKEY_VALIDATE_FLOWS`.
+    pub validate_flows: bool,
+    /// `SANKEY_ALLOW_CIRCULAR_FLOWS`.
+    pub allow_circular_flows: bool,
+    /// `SANKEY_GENERATION_TIMEOUT` (seconds).
+    #[serde(serialize_with = "seconds")]
+    pub generation_timeout: Duration,
+    /// `SANKEY_ASYNC_GENERATION`: large graphs answer 202 with a URL to poll.
+    pub async_generation: bool,
+    /// `SANKEY_ASYNC_MIN_FLOWS`: what "large" means for async generation.
+    pub async_min_flows: usize,
+}
+
+impl Default for SankeySettings {
+    fn default() -> Self {
+        Self {
+            max_nodes: 50,
+            max_links: 100,
+            aggregate_small_flows: false,
+            small_flow_threshold: 0.01,
+            validate_flows: true,
+            allow_circular_flows: false,
+            generation_timeout: Duration::from_secs(30),
+            async_generation: false,
+            async_min_flows: 100,
+        }
+    }
 }
 
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -83,12 +137,18 @@ impl Default for Settings {
             max_concurrent_calculations: 64,
             database_pool_size: 10,
             database_pool_timeout: Duration::from_secs(10),
+            database_max_overflow: 10,
+            database_pool_recycle: Duration::from_secs(3600),
+            redis_url: None,
+            calculation_cache_ttl: Duration::from_secs(3600),
+            cache_compression_enabled: false,
+            sankey: SankeySettings::default(),
         }
     }
 }
 
 /// The names this version reads. Anything else in a file is reported as unused.
-pub const KNOWN_SETTINGS: [&str; 15] = [
+pub const KNOWN_SETTINGS: [&str; 30] = [
     "THERMALIQ_BIND",
     "THERMALIQ_DATA_DIR",
     "DATABASE_URL",
@@ -104,6 +164,21 @@ pub const KNOWN_SETTINGS: [&str; 15] = [
     "DATABASE_POOL_SIZE",
     "DATABASE_POOL_TIMEOUT",
     "THERMALIQ_CONFIG",
+    "DATABASE_MAX_OVERFLOW",
+    "DATABASE_POOL_RECYCLE",
+    "REDIS_URL",
+    "CALCULATION_CACHE_TTL",
+    "CACHE_COMPRESSION_ENABLED",
+    "SANKEY_MAX_NODES",
+    "SANKEY_MAX_LINKS",
+    "SANKEY_AGGREGATE_SMALL_FLOWS",
+    "SANKEY_SMALL_FLOW_THRESHOLD",
+    "SANKEY_VALIDATE_FLOWS",
+    "SANKEY_ALLOW_CIRCULAR_FLOWS",
+    "SANKEY_GENERATION_TIMEOUT",
+    "SANKEY_ASYNC_GENERATION",
+    "SANKEY_ASYNC_MIN_FLOWS",
+    "MAX_INTERPOLATION_GAP_MINUTES",
 ];
 
 /// The shortest bootstrap token accepted (DESIGN.md §4).
@@ -311,6 +386,68 @@ fn build(raw: &BTreeMap<String, Raw>) -> Result<Settings, ConfigError> {
     }
     if let Some((name, r)) = get("DATABASE_POOL_SIZE") {
         s.database_pool_size = count(name, r, 1_000)?;
+    }
+    if let Some((name, r)) = get("DATABASE_MAX_OVERFLOW") {
+        s.database_max_overflow = match r.value.trim().parse::<u32>() {
+            Ok(v) if v <= 1_000 => v,
+            _ => return Err(invalid(name, r, "must be a whole number from 0 to 1000")),
+        };
+    }
+    if let Some((name, r)) = get("DATABASE_POOL_RECYCLE") {
+        s.database_pool_recycle = duration(name, r, 86_400.0)?;
+    }
+    if let Some((name, r)) = get("REDIS_URL") {
+        let url = r.value.trim();
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(invalid_redacted(
+                name,
+                r,
+                "must start with redis:// or rediss://",
+            ));
+        }
+        s.redis_url = Some(Secret::new(url.to_owned()));
+    }
+    if let Some((name, r)) = get("CALCULATION_CACHE_TTL") {
+        s.calculation_cache_ttl = duration(name, r, 30.0 * 86_400.0)?;
+    }
+    if let Some((name, r)) = get("CACHE_COMPRESSION_ENABLED") {
+        s.cache_compression_enabled = boolean(name, r)?;
+    }
+    let k = &mut s.sankey;
+    if let Some((name, r)) = get("SANKEY_MAX_NODES") {
+        k.max_nodes = count(name, r, 10_000)? as usize;
+    }
+    if let Some((name, r)) = get("SANKEY_MAX_LINKS") {
+        k.max_links = count(name, r, 100_000)? as usize;
+    }
+    if let Some((name, r)) = get("SANKEY_AGGREGATE_SMALL_FLOWS") {
+        k.aggregate_small_flows = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("SANKEY_SMALL_FLOW_THRESHOLD") {
+        let t = number(name, r)?;
+        if !(0.0..1.0).contains(&t) {
+            return Err(invalid(
+                name,
+                r,
+                "must be a share of total input from 0 to below 1",
+            ));
+        }
+        k.small_flow_threshold = t;
+    }
+    if let Some((name, r)) = get("SANKEY_VALIDATE_FLOWS") {
+        k.validate_flows = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("SANKEY_ALLOW_CIRCULAR_FLOWS") {
+        k.allow_circular_flows = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("SANKEY_GENERATION_TIMEOUT") {
+        k.generation_timeout = duration(name, r, 3600.0)?;
+    }
+    if let Some((name, r)) = get("SANKEY_ASYNC_GENERATION") {
+        k.async_generation = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("SANKEY_ASYNC_MIN_FLOWS") {
+        k.async_min_flows = count(name, r, 1_000_000)? as usize;
     }
     Ok(s)
 }

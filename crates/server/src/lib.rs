@@ -15,7 +15,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use connectors::cache::{Cache, CacheConfig};
 use thermaliq_store::{Scope, Store, StoreError};
+use thermaliq_store_postgres::PostgresStore;
 use thermaliq_store_sqlite::{PoolSettings, SqliteStore};
 use thiserror::Error;
 use tokio::sync::oneshot;
@@ -52,21 +54,45 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupEr
         acquire_timeout: settings.database_pool_timeout,
     };
     match &settings.database_url {
-        Some(url) if url.expose().starts_with("sqlite:") => Ok(Arc::new(SqliteStore::open_url(url.expose(), pool).await?)),
-        Some(_) => Err(StartupError::Unsupported(
-            "DATABASE_URL names PostgreSQL, which this build does not support yet; unset DATABASE_URL \
-             to use the embedded SQLite store"
-                .to_owned(),
-        )),
+        Some(url) if url.expose().starts_with("sqlite:") => {
+            Ok(Arc::new(SqliteStore::open_url(url.expose(), pool).await?))
+        }
+        Some(url) => {
+            let pg = thermaliq_store_postgres::PoolSettings {
+                max_connections: settings.database_pool_size,
+                max_overflow: settings.database_max_overflow,
+                acquire_timeout: settings.database_pool_timeout,
+                recycle: Some(settings.database_pool_recycle),
+                pre_ping: true,
+            };
+            Ok(Arc::new(PostgresStore::connect(url.expose(), pg).await?))
+        }
         None => {
             std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::Io {
-                what: format!("cannot create data directory {}", settings.data_dir.display()),
+                what: format!(
+                    "cannot create data directory {}",
+                    settings.data_dir.display()
+                ),
                 source,
             })?;
             let path = settings.data_dir.join(SQLITE_FILE);
             Ok(Arc::new(SqliteStore::open(&path, pool).await?))
         }
     }
+}
+
+/// The cache: Redis when `REDIS_URL` is set (an unreachable Redis at start
+/// degrades to in-process caching, it does not stop the service).
+pub async fn build_cache(settings: &Settings, key_prefix: &str) -> Result<Cache, StartupError> {
+    let config = CacheConfig {
+        redis_url: settings.redis_url.as_ref().map(|u| u.expose().to_owned()),
+        key_prefix: key_prefix.to_owned(),
+        compression: settings.cache_compression_enabled,
+        ..CacheConfig::default()
+    };
+    Cache::new(config)
+        .await
+        .map_err(|e| StartupError::Unsupported(e.to_string()))
 }
 
 /// On an empty store, registers the first admin token (DESIGN.md §4): the
@@ -159,7 +185,16 @@ impl RunningServer {
 
 /// Opens the store, bootstraps the admin token, binds and starts serving.
 pub async fn start(settings: Settings) -> Result<RunningServer, StartupError> {
+    start_with_cache_prefix(settings, "").await
+}
+
+/// [`start`] with every cache key under `key_prefix` (tests share one Redis).
+pub async fn start_with_cache_prefix(
+    settings: Settings,
+    key_prefix: &str,
+) -> Result<RunningServer, StartupError> {
     let store = open_store(&settings).await?;
+    let cache = build_cache(&settings, key_prefix).await?;
     bootstrap_admin_token(store.as_ref(), &settings).await?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
@@ -171,7 +206,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, StartupError> {
         what: "cannot read the bound address".to_owned(),
         source,
     })?;
-    let state = AppState::new(store, settings);
+    let state = AppState::new(store, settings, cache);
     let router = app::router(state.clone());
     let (shutdown, signal) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -181,7 +216,12 @@ pub async fn start(settings: Settings) -> Result<RunningServer, StartupError> {
             })
             .await
     });
-    tracing::info!(address = %addr, backend = state.store.backend(), "ThermalIQ listening");
+    tracing::info!(
+        address = %addr,
+        backend = state.store.backend(),
+        cache = state.cache.status().backend,
+        "ThermalIQ listening"
+    );
     Ok(RunningServer {
         addr,
         state,

@@ -55,6 +55,19 @@ enum Command {
     Steam(SteamArgs),
     /// Combustion losses and efficiency (ASME PTC 4) for a request file (`-` for stdin).
     Combustion { file: PathBuf },
+    /// Render a Sankey diagram of a stored calculation (CALC-...) or of a flow-graph file, to stdout.
+    Sankey {
+        /// A calculation id, or a JSON file with {"nodes": [...], "flows": [...]} (`-` for stdin).
+        source: String,
+        /// svg, json, plotly or html.
+        #[arg(long, default_value = "svg")]
+        format: String,
+        /// energy or exergy (stored calculations only).
+        #[arg(long, default_value = "energy")]
+        kind: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -209,20 +222,99 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: ConfigCommand::Validate { file },
         } => {
             let settings = load_settings(file.as_deref())?;
-            println!("{}", serde_json::to_string_pretty(&settings)?);
+            emit(&serde_json::to_string_pretty(&settings)?);
             eprintln!("configuration is valid");
             Ok(ExitCode::SUCCESS)
         }
         Command::Calculate { file } => calculate_offline(&file),
         Command::Steam(args) => steam(&args),
         Command::Combustion { file } => combustion(&file),
+        Command::Sankey {
+            source,
+            format,
+            kind,
+            data_dir,
+        } => {
+            let mut settings = load_settings(None)?;
+            if let Some(dir) = data_dir {
+                settings.data_dir = dir;
+            }
+            sankey_offline(&settings, &source, &format, &kind).await
+        }
+    }
+}
+
+async fn sankey_offline(
+    settings: &Settings,
+    source: &str,
+    format: &str,
+    kind: &str,
+) -> anyhow::Result<ExitCode> {
+    let format = sankey::Format::parse(format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+    let kind = match kind {
+        "energy" => sankey::DiagramKind::Energy,
+        "exergy" => sankey::DiagramKind::Exergy,
+        other => anyhow::bail!("--kind must be energy or exergy, not '{other}'"),
+    };
+    let graph = if source.starts_with("CALC-") {
+        let store = open_store(settings).await?;
+        let record = store.get_calculation(source).await?;
+        store.close().await;
+        let record =
+            record.ok_or_else(|| anyhow::anyhow!("calculation {source} does not exist"))?;
+        match thermaliq_server::routes::sankey::graph_for_record(&record, kind) {
+            Ok(graph) => graph,
+            Err(problem) => return print_invalid(&[problem]),
+        }
+    } else {
+        let body = read_input(Path::new(source))?;
+        match sankey::FlowGraph::from_json(&body) {
+            Ok(graph) => graph,
+            Err(e) => {
+                return print_invalid(&[thermaliq_core::FieldProblem::new(
+                    e.field(),
+                    e.to_string(),
+                )]);
+            }
+        }
+    };
+    let options = thermaliq_server::routes::sankey::options(settings);
+    match sankey::render(&graph, &options, format) {
+        Ok(rendered) => {
+            for warning in &rendered.warnings {
+                eprintln!("warning: {warning}");
+            }
+            emit(&rendered.body);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => print_invalid(&[thermaliq_core::FieldProblem::new(e.field(), e.to_string())]),
+    }
+}
+
+/// Writes a result to stdout. A closed pipe (`thermaliq ... | head`) ends the
+/// process quietly, as Unix tools do, instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(err) = written {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the result: {err}");
+        std::process::exit(1);
     }
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
     let mut body = Vec::new();
     if file == Path::new("-") {
-        std::io::stdin().read_to_end(&mut body).context("cannot read stdin")?;
+        std::io::stdin()
+            .read_to_end(&mut body)
+            .context("cannot read stdin")?;
     } else {
         body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     }
@@ -232,7 +324,7 @@ fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
 /// Prints a validation error as the API would, and gives exit code 2.
 fn print_invalid(details: &[thermaliq_core::FieldProblem]) -> anyhow::Result<ExitCode> {
     let error = serde_json::json!({"error": {"type": "ValidationError", "details": details}});
-    println!("{}", serde_json::to_string_pretty(&error)?);
+    emit(&serde_json::to_string_pretty(&error)?);
     Ok(ExitCode::from(2))
 }
 
@@ -248,14 +340,18 @@ fn steam(args: &SteamArgs) -> anyhow::Result<ExitCode> {
         ("quality", &args.quality),
         ("saturated", &args.saturated),
     ];
-    let params = given.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)));
-    let state = match thermaliq_core::steam::query_from_params(params).and_then(|q| thermaliq_core::steam::resolve(&q)) {
+    let params = given
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)));
+    let state = match thermaliq_core::steam::query_from_params(params)
+        .and_then(|q| thermaliq_core::steam::resolve(&q))
+    {
         Ok(state) => state,
         Err(CoreError::Validation(details)) => return print_invalid(&details),
         Err(other) => return Err(other.into()),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&state)?);
+        emit(&serde_json::to_string_pretty(&state)?);
     } else {
         let value = serde_json::to_value(&state)?;
         if let Some(map) = value.as_object() {
@@ -269,14 +365,15 @@ fn steam(args: &SteamArgs) -> anyhow::Result<ExitCode> {
 
 fn combustion(file: &Path) -> anyhow::Result<ExitCode> {
     let body = read_input(file)?;
-    let input: thermo::combustion::CombustionInput = match thermaliq_core::request::parse_json_document(&body) {
-        Ok(input) => input,
-        Err(CoreError::Validation(details)) => return print_invalid(&details),
-        Err(other) => return Err(other.into()),
-    };
+    let input: thermo::combustion::CombustionInput =
+        match thermaliq_core::request::parse_json_document(&body) {
+            Ok(input) => input,
+            Err(CoreError::Validation(details)) => return print_invalid(&details),
+            Err(other) => return Err(other.into()),
+        };
     match thermo::combustion::analyze_combustion(&input) {
         Ok(result) => {
-            println!("{}", serde_json::to_string_pretty(&result)?);
+            emit(&serde_json::to_string_pretty(&result)?);
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => match thermaliq_core::steam::thermo_problem("", err) {
@@ -329,7 +426,7 @@ fn calculate_offline(file: &Path) -> anyhow::Result<ExitCode> {
         Err(CoreError::Validation(details)) => {
             let error =
                 serde_json::json!({"error": {"type": "ValidationError", "details": details}});
-            println!("{}", serde_json::to_string_pretty(&error)?);
+            emit(&serde_json::to_string_pretty(&error)?);
             return Ok(ExitCode::from(2));
         }
         Err(other) => return Err(other.into()),
@@ -342,7 +439,7 @@ fn calculate_offline(file: &Path) -> anyhow::Result<ExitCode> {
         "output_hash": sealed.output_hash,
         "engine_version": thermaliq_core::ENGINE_VERSION,
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    emit(&serde_json::to_string_pretty(&out)?);
     Ok(match sealed.result.status {
         ResultStatus::Completed => ExitCode::SUCCESS,
         ResultStatus::Failed => ExitCode::from(1),

@@ -32,6 +32,10 @@ pub struct Metrics {
     pub data_completeness: Gauge<f64, AtomicU64>,
     pub data_quality_score: Gauge<f64, AtomicU64>,
     pub database_connections_active: Gauge,
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
+    pub sankey_duration: Histogram,
+    pub sankey_errors: Family<ErrorLabels, Counter>,
 }
 
 impl Metrics {
@@ -47,6 +51,10 @@ impl Metrics {
             data_completeness: Gauge::default(),
             data_quality_score: Gauge::default(),
             database_connections_active: Gauge::default(),
+            cache_hits: Counter::default(),
+            cache_misses: Counter::default(),
+            sankey_duration: Histogram::new(DURATION_BUCKETS),
+            sankey_errors: Family::default(),
             registry: Registry::default(),
         };
         // prometheus-client appends `_total` to counters itself.
@@ -94,6 +102,26 @@ impl Metrics {
             "thermaliq_database_connections_active",
             "Database connections checked out of the pool",
             m.database_connections_active.clone(),
+        );
+        registry.register(
+            "thermaliq_cache_hits",
+            "Cache look-ups answered from the cache",
+            m.cache_hits.clone(),
+        );
+        registry.register(
+            "thermaliq_cache_misses",
+            "Cache look-ups that went to the store",
+            m.cache_misses.clone(),
+        );
+        registry.register(
+            "thermaliq_sankey_generation_duration_seconds",
+            "Time to build and render a Sankey diagram",
+            m.sankey_duration.clone(),
+        );
+        registry.register(
+            "thermaliq_sankey_generation_errors",
+            "Sankey diagrams that could not be generated, by error type",
+            m.sankey_errors.clone(),
         );
         Self { registry, ..m }
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use connectors::cache::Cache;
 use thermaliq_store::Store;
 use tokio::sync::Semaphore;
 
@@ -15,16 +16,29 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// One permit per calculation allowed to run at once.
     pub calculation_slots: Arc<Semaphore>,
+    /// Calculations and diagrams (Redis when configured, else in-process).
+    pub cache: Cache,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, cache: Cache) -> Self {
         let slots = settings.max_concurrent_calculations;
         Self {
             store,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             calculation_slots: Arc::new(Semaphore::new(slots)),
+            cache,
         }
+    }
+
+    /// A cache read that counts in `thermaliq_cache_hits_total` / `_misses_total`.
+    pub async fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
+        let found = self.cache.get(key).await;
+        match found {
+            Some(_) => self.metrics.cache_hits.inc(),
+            None => self.metrics.cache_misses.inc(),
+        };
+        found
     }
 }

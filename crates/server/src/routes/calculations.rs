@@ -394,14 +394,30 @@ fn summary_view(r: &CalculationRecord) -> Value {
     })
 }
 
+/// The cache key of a calculation's view (`calculation:*`, runbook scenario 6).
+pub fn cache_key(calculation_id: &str) -> String {
+    format!("calculation:{calculation_id}")
+}
+
 async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Scope::Read)?;
+    let key = cache_key(&id);
+    if let Some(cached) = state.cache_get(&key).await {
+        Span::current().record("calculation_id", id.as_str());
+        return Ok(([(header::CONTENT_TYPE, "application/json")], cached).into_response());
+    }
     let record = load(&state, &id).await?;
-    Ok(axum::Json(calculation_view(&record)).into_response())
+    let body = serde_json::to_vec(&calculation_view(&record))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state
+        .cache
+        .put(&key, &body, state.settings.calculation_cache_ttl)
+        .await;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn load(state: &AppState, id: &str) -> Result<CalculationRecord, ApiError> {
@@ -697,6 +713,10 @@ async fn invalidate(
         .store
         .invalidate_calculations(&invalidation, &audit)
         .await?;
+    // Cached views of these calculations would still say `completed`.
+    for id in &ids {
+        state.cache.delete(&cache_key(id)).await;
+    }
     tracing::info!(
         count = ids.len() as u64,
         reason = reason.as_str(),

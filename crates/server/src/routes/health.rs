@@ -29,22 +29,34 @@ async fn health() -> impl IntoResponse {
 }
 
 /// Readiness: the store answers (migrations ran when it was opened).
+/// A Redis outage does not make the replica unready (it serves from its
+/// in-process cache) but is reported under `checks.cache`.
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let backend = state.store.backend();
+    let redis_ok = state.cache.ping().await;
+    let cache = json!({
+        "ok": redis_ok.unwrap_or(true),
+        "backend": state.cache.status().backend,
+        "degraded": redis_ok == Some(false),
+        "detail": match redis_ok {
+            None => "in-process cache (REDIS_URL not set)",
+            Some(true) => "redis reachable",
+            Some(false) => "redis unreachable: serving from the in-process cache",
+        },
+    });
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
             axum::Json(
-                json!({"ready": true, "checks": {"store": {"ok": true, "backend": backend}}}),
+                json!({"ready": true, "checks": {"store": {"ok": true, "backend": backend}, "cache": cache}}),
             ),
         ),
         Err(err) => {
             tracing::warn!(error_type = "DatabaseError", error_message = %err, "Readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(
-                    json!({"ready": false, "checks": {"store": {"ok": false, "backend": backend, "error": "unreachable"}}}),
-                ),
+                axum::Json(json!({"ready": false,
+                    "checks": {"store": {"ok": false, "backend": backend, "error": "unreachable"}, "cache": cache}})),
             )
         }
     }

@@ -1,5 +1,7 @@
 //! One module per resource, each with its own `router()`.
 
+pub mod admin;
 pub mod calculations;
 pub mod health;
 pub mod physics;
+pub mod sankey;

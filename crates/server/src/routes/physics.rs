@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /steam?pressure_mpa=3&temperature_k=300` (or bar/kPa, °C, h, s, x, saturated).
-async fn steam(caller: Caller, Query(params): Query<Vec<(String, String)>>) -> Result<Response, ApiError> {
+async fn steam(
+    caller: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
     caller.require(Scope::Read)?;
     let query = query_from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let state = resolve(&query)?;
@@ -32,7 +35,10 @@ async fn steam(caller: Caller, Query(params): Query<Vec<(String, String)>>) -> R
 }
 
 /// `POST /combustion`: the combustion losses of a fuel at measured flue-gas conditions.
-async fn combustion(caller: Caller, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn combustion(
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     caller.require(Scope::Read)?;
     let body = read_body(body)?;
     let input: CombustionInput = parse_json_document(&body)?;

@@ -11,3 +11,4 @@ mod listing;
 mod operations;
 mod physics;
 mod process;
+mod sankey;

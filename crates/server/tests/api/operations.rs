@@ -160,3 +160,69 @@ async fn a_closed_store_is_a_database_error_not_a_hang() {
         200
     );
 }
+
+/// Runbook scenario 6: cache statistics and invalidation (admin only).
+#[tokio::test]
+async fn cache_stats_and_invalidation_by_pattern() {
+    let app = spawn_app().await;
+    let id = app.calculate(&runbook_case()).await["calculation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/thermaliq/calculations/{id}");
+    app.get(&path).await; // miss, then cached
+    app.get(&path).await; // hit
+    let stats: Value = app
+        .get("/v1/thermaliq/admin/cache/stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats["hits"].as_u64(), stats["misses"].as_u64()),
+        (Some(1), Some(1)),
+        "{stats}"
+    );
+    assert_eq!(stats["hit_rate"], 0.5);
+
+    let response = app
+        .post(
+            "/v1/thermaliq/admin/cache/invalidate",
+            &serde_json::json!({"pattern": "calculation:*"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["removed"], 1);
+    app.get(&path).await; // a miss again
+    let metrics = app.metrics().await;
+    assert_eq!(sample(&metrics, "thermaliq_cache_misses_total"), Some(2.0));
+
+    let response = app
+        .post(
+            "/v1/thermaliq/admin/cache/invalidate",
+            &serde_json::json!({"pattern": "other-app:*"}),
+        )
+        .await;
+    assert_error(response, 400, "ValidationError", Some("pattern")).await;
+    let reader = app.token(thermaliq_store::Scope::Calculate).await;
+    let response = app
+        .client
+        .get(app.url("/v1/thermaliq/admin/cache/stats"))
+        .bearer_auth(reader)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 403, "Forbidden", None).await;
+
+    let ready: Value = app
+        .client
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["checks"]["cache"]["ok"], true, "{ready}");
+}

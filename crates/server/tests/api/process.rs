@@ -476,3 +476,35 @@ fn runbook_scripts_pass_against_a_running_server() {
     ]);
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn sankey_cli_renders_a_flow_graph_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plant.json");
+    std::fs::write(
+        &file,
+        r#"{"nodes": [{"id": "fuel"}, {"id": "boiler"}, {"id": "steam"}, {"id": "stack"}],
+            "flows": [{"from": "fuel", "to": "boiler", "value": 100},
+                      {"from": "boiler", "to": "steam", "value": 80},
+                      {"from": "boiler", "to": "stack", "value": 20}]}"#,
+    )
+    .unwrap();
+    let output = command(dir.path())
+        .args(["sankey", "--format", "svg"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let svg = String::from_utf8(output.stdout).unwrap();
+    assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let output = command(dir.path())
+        .args(["sankey", "CALC-MISSING"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));
+}

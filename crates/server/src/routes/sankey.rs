@@ -1,0 +1,456 @@
+//! Sankey diagrams (runbook scenario 10): of a stored calculation
+//! (`GET /calculations/{id}/sankey`) or of an ad-hoc flow graph
+//! (`POST /sankey`), as SVG, Plotly, JSON or HTML. Rendering runs on the
+//! blocking pool under `SANKEY_GENERATION_TIMEOUT`; finished diagrams are
+//! cached by the calculation's output hash (immutable, so never stale); large
+//! graphs may be rendered in the background (`SANKEY_ASYNC_GENERATION`).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sankey::{DiagramKind, ExergyStreams, FlowGraph, Format, SankeyError, SankeyOptions, Title};
+use serde_json::{Value, json};
+use thermaliq_core::FieldProblem;
+use thermaliq_core::provenance::sha256_hex;
+use thermaliq_store::{CalculationRecord, Scope};
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Caller;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::routes::calculations::read_body;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/thermaliq/calculations/{id}/sankey",
+            get(calculation_sankey),
+        )
+        .route("/v1/thermaliq/sankey", post(adhoc_sankey))
+        .route("/v1/thermaliq/sankey/jobs/{job_id}", get(sankey_job))
+}
+
+/// The generator's options from the service settings.
+pub fn options(settings: &Settings) -> SankeyOptions {
+    let s = &settings.sankey;
+    SankeyOptions {
+        max_nodes: s.max_nodes,
+        max_links: s.max_links,
+        aggregate_small_flows: s.aggregate_small_flows,
+        small_flow_threshold: s.small_flow_threshold,
+        validate_flows: s.validate_flows,
+        allow_circular_flows: s.allow_circular_flows,
+        balance_threshold: settings.engine.energy_balance_threshold,
+    }
+}
+
+struct Request {
+    format: Format,
+    kind: DiagramKind,
+}
+
+/// `format` and `kind` from the query; `Accept: image/svg+xml` (or nothing)
+/// gives SVG, which is also what the runbook's `-o sankey_ID.svg` expects.
+fn parse_request(
+    params: &[(String, String)],
+    headers: &HeaderMap,
+    allow_kind: bool,
+) -> Result<Request, ApiError> {
+    let mut format = None;
+    let mut kind = DiagramKind::Energy;
+    for (key, value) in params {
+        match key.as_str() {
+            "format" => {
+                format = Some(Format::parse(value).map_err(|_| {
+                    ApiError::validation("format", "must be svg, json, plotly or html")
+                })?)
+            }
+            "kind" if allow_kind => {
+                kind = match value.as_str() {
+                    "energy" => DiagramKind::Energy,
+                    "exergy" => DiagramKind::Exergy,
+                    _ => return Err(ApiError::validation("kind", "must be energy or exergy")),
+                }
+            }
+            other => {
+                return Err(ApiError::validation(
+                    other,
+                    "is not a parameter; use format and kind",
+                ));
+            }
+        }
+    }
+    let format = format.unwrap_or_else(|| {
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accept.contains("application/json") && !accept.contains("image/svg+xml") {
+            Format::Json
+        } else {
+            Format::Svg
+        }
+    });
+    Ok(Request { format, kind })
+}
+
+/// The flow graph of a stored calculation. `kind=exergy` needs second-law
+/// results, which process calculations carry.
+pub fn graph_for_record(
+    record: &CalculationRecord,
+    kind: DiagramKind,
+) -> Result<FlowGraph, FieldProblem> {
+    let result: Value = serde_json::from_str(&record.result).map_err(|_| {
+        FieldProblem::new(
+            "calculation",
+            "the stored result is not readable; run /verify",
+        )
+    })?;
+    let basis = match result["basis"].as_str() {
+        Some("hhv") => "HHV",
+        Some("lhv") => "LHV",
+        _ => "as metered",
+    };
+    let process = result["process"]["process_type"].as_str().map(|p| match p {
+        "boiler" => "Boiler".to_owned(),
+        "furnace" => "Furnace".to_owned(),
+        "heat_exchanger" => "Heat exchanger".to_owned(),
+        other => other.to_owned(),
+    });
+    let period = format!(
+        "{} to {}",
+        record.period_start.format(&Rfc3339).unwrap_or_default(),
+        record.period_end.format(&Rfc3339).unwrap_or_default()
+    );
+    let mut title = Title {
+        facility: Some(record.facility_id.clone()),
+        process,
+        period: Some(period),
+        efficiency_percent: record.efficiency,
+        basis: Some(basis.to_owned()),
+    };
+    let sankey_problem = |e: SankeyError| FieldProblem::new(e.field(), e.to_string());
+    match kind {
+        DiagramKind::Energy => {
+            FlowGraph::from_energy_flows_json(record.energy_flows.as_bytes(), &title)
+                .map_err(sankey_problem)
+        }
+        DiagramKind::Exergy => {
+            let law = &result["second_law"];
+            let kw = |key: &str| law[key].as_f64();
+            let (Some(input), Some(product), Some(destroyed_and_lost), Some(surface)) = (
+                kw("exergy_input_kw"),
+                kw("exergy_product_kw"),
+                kw("exergy_destroyed_and_lost_kw"),
+                kw("exergy_lost_with_surface_heat_kw"),
+            ) else {
+                return Err(FieldProblem::new(
+                    "kind",
+                    "exergy diagrams need second-law results: calculate from a process block (fuel, steam, flue gas)",
+                ));
+            };
+            let hours = (record.period_end - record.period_start).as_seconds_f64() / 3600.0;
+            title.efficiency_percent = law["second_law_efficiency_pct"].as_f64();
+            let mut losses = BTreeMap::new();
+            if surface > 0.0 {
+                losses.insert("Heat from surfaces".to_owned(), surface * hours);
+            }
+            let streams = ExergyStreams {
+                inputs: BTreeMap::from([("Fuel exergy".to_owned(), input * hours)]),
+                products: BTreeMap::from([("Product exergy".to_owned(), product * hours)]),
+                losses,
+                destroyed_kwh: (destroyed_and_lost - surface) * hours,
+            };
+            FlowGraph::from_exergy(&streams, &title).map_err(sankey_problem)
+        }
+    }
+}
+
+fn kind_name(kind: DiagramKind) -> &'static str {
+    match kind {
+        DiagramKind::Energy => "energy",
+        DiagramKind::Exergy => "exergy",
+    }
+}
+
+/// A finished diagram as stored in the cache and sent to clients.
+fn diagram_response(content_type: &str, body: Vec<u8>) -> Response {
+    let mut response = body.into_response();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    response
+}
+
+/// Cache entries are `content-type \n body`.
+fn pack(content_type: &str, body: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content_type.len() + 1 + body.len());
+    out.extend_from_slice(content_type.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+fn unpack(packed: &[u8]) -> Option<(String, Vec<u8>)> {
+    let at = packed.iter().position(|b| *b == b'\n')?;
+    let content_type = std::str::from_utf8(&packed[..at]).ok()?.to_owned();
+    Some((content_type, packed[at + 1..].to_vec()))
+}
+
+/// Renders with the timeout, counting and logging as the runbook expects
+/// (`grep SankeyGenerator`, `thermaliq_sankey_generation_*`).
+async fn generate(
+    state: &AppState,
+    graph: FlowGraph,
+    format: Format,
+) -> Result<sankey::Rendered, ApiError> {
+    let started = Instant::now();
+    let options = options(&state.settings);
+    let timeout = state.settings.sankey.generation_timeout;
+    let (nodes_in, flows_in) = (graph.nodes.len() as u64, graph.flows.len() as u64);
+    let work = tokio::task::spawn_blocking(move || sankey::render(&graph, &options, format));
+    let outcome = tokio::time::timeout(timeout, work).await;
+    let duration = started.elapsed().as_secs_f64();
+    let fail = |error_type: &str, message: String| {
+        state
+            .metrics
+            .sankey_errors
+            .get_or_create(&crate::metrics::ErrorLabels {
+                error_type: error_type.to_owned(),
+            })
+            .inc();
+        tracing::error!(
+            component = "SankeyGenerator",
+            error_type,
+            error_message = message.as_str(),
+            node_count = nodes_in,
+            link_count = flows_in,
+            duration,
+            "SankeyGenerator: generation failed"
+        );
+    };
+    match outcome {
+        Ok(Ok(Ok(rendered))) => {
+            state.metrics.sankey_duration.observe(duration);
+            tracing::info!(
+                component = "SankeyGenerator",
+                format = format.as_str(),
+                node_count = rendered.node_count as u64,
+                link_count = rendered.link_count as u64,
+                warnings = rendered.warnings.len() as u64,
+                duration,
+                "SankeyGenerator: diagram generated"
+            );
+            Ok(rendered)
+        }
+        Ok(Ok(Err(err))) => {
+            fail(err.code(), err.to_string());
+            Err(ApiError::Validation {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                details: vec![FieldProblem::new(err.field(), err.to_string())],
+            })
+        }
+        Ok(Err(join)) => {
+            fail("internal", join.to_string());
+            Err(ApiError::Internal(format!(
+                "sankey renderer stopped: {join}"
+            )))
+        }
+        Err(_) => {
+            fail(
+                "timeout",
+                format!(
+                    "exceeded SANKEY_GENERATION_TIMEOUT ({} s)",
+                    timeout.as_secs_f64()
+                ),
+            );
+            Err(ApiError::Timeout(format!(
+                "the diagram was not ready within SANKEY_GENERATION_TIMEOUT ({} s)",
+                timeout.as_secs_f64()
+            )))
+        }
+    }
+}
+
+/// A fingerprint of the options, so a changed setting never serves an old diagram.
+fn options_key(settings: &Settings) -> String {
+    let text = serde_json::to_string(&settings.sankey).unwrap_or_default();
+    sha256_hex(format!("{text}|{}", settings.engine.energy_balance_threshold).as_bytes())[..12]
+        .to_owned()
+}
+
+/// Renders now, or (large graphs with `SANKEY_ASYNC_GENERATION`) in the
+/// background with `202 Accepted` and a URL to poll.
+async fn render_or_defer(
+    state: AppState,
+    graph: FlowGraph,
+    format: Format,
+    cache_key: Option<String>,
+) -> Result<Response, ApiError> {
+    let settings = &state.settings.sankey;
+    if settings.async_generation && graph.flows.len() >= settings.async_min_flows {
+        let job_id = format!("SKJ-{}", ulid::Ulid::new());
+        let job_key = format!("sankey:job:{job_id}");
+        let ttl = state.settings.calculation_cache_ttl;
+        state.cache.put(&job_key, &pack("pending", ""), ttl).await;
+        let worker = state.clone();
+        tokio::spawn(async move {
+            let packed = match generate(&worker, graph, format).await {
+                Ok(rendered) => pack(rendered.content_type, &rendered.body),
+                Err(err) => pack(
+                    "error",
+                    &serde_json::to_string(&error_summary(&err)).unwrap_or_default(),
+                ),
+            };
+            worker.cache.put(&job_key, &packed, ttl).await;
+            if let Some(key) = cache_key {
+                worker.cache.put(&key, &packed, ttl).await;
+            }
+        });
+        let poll = format!("/v1/thermaliq/sankey/jobs/{job_id}");
+        let mut response = (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({"job_id": job_id, "status": "pending", "poll_url": poll})),
+        )
+            .into_response();
+        if let Ok(v) = HeaderValue::from_str(&poll) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+        return Ok(response);
+    }
+    let rendered = generate(&state, graph, format).await?;
+    let packed = pack(rendered.content_type, &rendered.body);
+    if let Some(key) = cache_key {
+        state
+            .cache
+            .put(&key, &packed, state.settings.calculation_cache_ttl)
+            .await;
+    }
+    Ok(diagram_response(
+        rendered.content_type,
+        rendered.body.into_bytes(),
+    ))
+}
+
+fn error_summary(err: &ApiError) -> Value {
+    let details: &[FieldProblem] = match err {
+        ApiError::Validation { details, .. } => details,
+        _ => &[],
+    };
+    json!({"type": err.error_type(), "status": err.status().as_u16(), "details": details})
+}
+
+async fn calculation_sankey(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Read)?;
+    let request = parse_request(&params, &headers, true)?;
+    tracing::Span::current().record("calculation_id", id.as_str());
+    let record = state
+        .store
+        .get_calculation(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("calculation {id} does not exist")))?;
+    let key = format!(
+        "sankey:{}:{}:{}:{}",
+        record.output_hash,
+        kind_name(request.kind),
+        request.format.as_str(),
+        options_key(&state.settings)
+    );
+    if let Some((content_type, body)) = state.cache_get(&key).await.as_deref().and_then(unpack) {
+        return Ok(diagram_response(&content_type, body));
+    }
+    let graph = graph_for_record(&record, request.kind).map_err(|p| {
+        state
+            .metrics
+            .sankey_errors
+            .get_or_create(&crate::metrics::ErrorLabels {
+                error_type: "invalid_flows".to_owned(),
+            })
+            .inc();
+        tracing::error!(
+            component = "SankeyGenerator",
+            error_message = p.problem.as_str(),
+            "SankeyGenerator: generation failed"
+        );
+        ApiError::Validation {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            details: vec![p],
+        }
+    })?;
+    render_or_defer(state, graph, request.format, Some(key)).await
+}
+
+/// `POST /sankey`: an ad-hoc flow graph, rendered and not stored.
+async fn adhoc_sankey(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Read)?;
+    let request = parse_request(&params, &headers, false)?;
+    let body = read_body(body)?;
+    let graph = FlowGraph::from_json(&body).map_err(|e| ApiError::Validation {
+        status: StatusCode::BAD_REQUEST,
+        details: vec![FieldProblem::new(e.field(), e.to_string())],
+    })?;
+    render_or_defer(state, graph, request.format, None).await
+}
+
+/// `GET /sankey/jobs/{job_id}`: 202 while rendering, then the diagram (or its error).
+async fn sankey_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(job_id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Read)?;
+    let packed = state
+        .cache
+        .get(&format!("sankey:job:{job_id}"))
+        .await
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "diagram job {job_id} does not exist or has expired"
+            ))
+        })?;
+    let (content_type, body) =
+        unpack(&packed).ok_or_else(|| ApiError::Internal("unreadable diagram job".to_owned()))?;
+    match content_type.as_str() {
+        "pending" => Ok((
+            StatusCode::ACCEPTED,
+            axum::Json(json!({"job_id": job_id, "status": "pending"})),
+        )
+            .into_response()),
+        "error" => {
+            let summary: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let details: Vec<FieldProblem> =
+                serde_json::from_value(summary["details"].clone()).unwrap_or_default();
+            Err(match summary["type"].as_str() {
+                Some("TimeoutError") => ApiError::Timeout(
+                    "the diagram was not ready within SANKEY_GENERATION_TIMEOUT".to_owned(),
+                ),
+                Some("ValidationError") => ApiError::Validation {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    details,
+                },
+                _ => ApiError::Internal("diagram generation failed".to_owned()),
+            })
+        }
+        _ => Ok(diagram_response(&content_type, body)),
+    }
+}
