@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use thermaliq_server::config::{Secret, Settings};
-use thermaliq_server::{RunningServer, auth, start};
+use thermaliq_server::{RunningServer, auth};
 use thermaliq_store::Scope;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef0123456789";
@@ -30,16 +30,73 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// A server on the backends CI provides: PostgreSQL when `DATABASE_URL` is
+/// a `postgres://` URL (each app in a fresh schema of that database), Redis
+/// when `REDIS_URL` is set (each app under its own key prefix); else the
+/// embedded SQLite file and the in-process cache.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let database_url = match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => Some(fresh_postgres_schema(&url).await),
+        _ => None,
+    };
+    spawn(configure, database_url).await
+}
+
+/// A server on the embedded SQLite file whatever the environment says, for
+/// tests that reach into the file (the runbook's `sqlite3` SQL, lock faults).
+pub async fn spawn_sqlite_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(configure, None).await
+}
+
+static APPS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let n = APPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(
+        "t{}_{}_{n}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            % 1_000_000
+    )
+}
+
+/// Creates a schema in the CI database and returns a URL whose connections use it.
+async fn fresh_postgres_schema(url: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("api_{}", unique_name());
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("DATABASE_URL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await
+        .expect("create schema");
+    let _ = conn.close().await;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20search_path%3D{schema}")
+}
+
+async fn spawn(configure: impl FnOnce(&mut Settings), database_url: Option<String>) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
         bootstrap_token: Some(Secret::new(ADMIN_TOKEN.to_owned())),
+        database_url: database_url.map(Secret::new),
+        redis_url: std::env::var("REDIS_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(Secret::new),
         ..Settings::default()
     };
     configure(&mut settings);
-    let server = start(settings).await.expect("server starts");
+    let prefix = format!("thermaliq-test:{}:", unique_name());
+    let server = thermaliq_server::start_with_cache_prefix(settings, &prefix)
+        .await
+        .expect("server starts");
     TestApp {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::new(),

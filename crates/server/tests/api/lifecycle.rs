@@ -148,7 +148,9 @@ async fn invalidate_validates_its_request() {
 /// SQLite store, and `/verify` tells a legitimate UPDATE from tampering.
 #[tokio::test]
 async fn runbook_sql_runs_and_verify_detects_tampering() {
-    let app = spawn_app().await;
+    // The operator's sqlite3 view of the embedded store (PostgreSQL's psql
+    // view is tested in crates/store-postgres).
+    let app = crate::helpers::spawn_sqlite_app_with(|_| {}).await;
     let body = app.calculate(&runbook_case()).await;
     let id = body["calculation_id"].as_str().unwrap().to_owned();
     let report = verify(&app, &id).await;

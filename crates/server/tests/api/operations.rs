@@ -71,12 +71,20 @@ async fn two_hundred_concurrent_posts_all_land() {
         }
     });
     let ids: Vec<String> = futures::future::join_all(requests).await;
-    let sql = app.sql().await;
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT calculation_id) FROM calculations")
-        .fetch_one(&sql)
+    let listed: Value = app
+        .get("/v1/thermaliq/calculations?limit=1000")
+        .await
+        .json()
         .await
         .unwrap();
-    assert_eq!(stored, 200);
+    let stored: std::collections::HashSet<&str> = listed["calculations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["calculation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored.len(), 200);
+    assert!(ids.iter().all(|id| stored.contains(id.as_str())));
     for id in ids.iter().step_by(20) {
         assert_eq!(
             app.get(&format!("/v1/thermaliq/calculations/{id}"))
@@ -91,8 +99,11 @@ async fn two_hundred_concurrent_posts_all_land() {
 /// ends in 504 TimeoutError (counted) instead of hanging, and nothing half-done is stored.
 #[tokio::test]
 async fn calculation_timeout_answers_504() {
-    let app =
-        spawn_app_with(|s| s.calculation_timeout = std::time::Duration::from_millis(300)).await;
+    // Fault injection by holding SQLite's write lock from a second connection.
+    let app = crate::helpers::spawn_sqlite_app_with(|s| {
+        s.calculation_timeout = std::time::Duration::from_millis(300)
+    })
+    .await;
     let sql = app.sql().await;
     let mut lock = sql.acquire().await.unwrap();
     sqlx::query("BEGIN EXCLUSIVE")
