@@ -87,9 +87,7 @@ impl PowerUnit {
             "kW" | "KW" | "kw" => PowerUnit::KW,
             "MW" => PowerUnit::MW,
             "BTU/h" | "Btu/h" | "btu/h" | "BTU/hr" | "Btu/hr" | "BTUH" => PowerUnit::BtuPerHour,
-            "MMBtu/h" | "MMBTU/h" | "mmbtu/h" | "MMBtu/hr" | "MMBTU/hr" => {
-                PowerUnit::MMBtuPerHour
-            }
+            "MMBtu/h" | "MMBTU/h" | "mmbtu/h" | "MMBtu/hr" | "MMBTU/hr" => PowerUnit::MMBtuPerHour,
             _ => {
                 return Err(ThermoError::Invalid {
                     field: "unit".to_owned(),
@@ -143,7 +141,12 @@ mod tests {
         // NIST SP 811 B.8: Btu_IT/h = 2.930 711 E-01 W (7 significant digits).
         assert_rel(PowerUnit::BtuPerHour.watts(), 0.293_071_1, 2e-7, "BTU/h");
         // US EIA: 1 MMBtu = 293.07107 kWh, so 1 MMBtu/h = 293.07107 kW (8 s.f.).
-        assert_rel(PowerUnit::MMBtuPerHour.kw_factor(), 293.071_07, 2e-8, "MMBtu/h");
+        assert_rel(
+            PowerUnit::MMBtuPerHour.kw_factor(),
+            293.071_07,
+            2e-8,
+            "MMBtu/h",
+        );
         // Engineering rule of thumb: 3412.14 Btu/h = 1 kW (6 s.f.).
         assert_rel(
             PowerUnit::BtuPerHour.to_kw(3_412.141_633),
@@ -166,7 +169,10 @@ mod tests {
             match PowerUnit::parse(bad) {
                 Err(ThermoError::Invalid { field, problem }) => {
                     assert_eq!(field, "unit");
-                    assert!(problem.contains("MMBtu/h") && problem.contains("kW"), "{problem}");
+                    assert!(
+                        problem.contains("MMBtu/h") && problem.contains("kW"),
+                        "{problem}"
+                    );
                 }
                 other => panic!("{bad:?} parsed as {other:?}"),
             }

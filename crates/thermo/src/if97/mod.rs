@@ -716,38 +716,54 @@ pub fn props_ps(pressure_mpa: f64, entropy_kj_kg_k: f64) -> Result<SteamProperti
 }
 
 fn inverse(p: f64, y: f64, given: Given) -> Result<SteamProperties, ThermoError> {
-    let t_top = if p <= P_MAX_REGION5_MPA {
-        T_MAX_K
-    } else {
-        T_25_K
+    // The domain limits (h or s at 273.15 K and at the top temperature) are
+    // only evaluated on the paths that can cross them: below the minimum a
+    // state falls into region 1 (or region 2 below 611 Pa), above the maximum
+    // into region 5 (or past region 2 above 50 MPa).
+    let bottom = || {
+        if p >= P_SAT_T_MIN {
+            region1::props(p, T_MIN_K)
+        } else {
+            region2::props(p, T_MIN_K)
+        }
     };
-    let bottom = if p >= P_SAT_T_MIN {
-        region1::props(p, T_MIN_K)
-    } else {
-        region2::props(p, T_MIN_K)
-    };
-    let top = if p <= P_MAX_REGION5_MPA {
-        region5::props(p, T_MAX_K)
-    } else {
-        region2::props(p, T_25_K)
-    };
-    let (y_min, y_max) = (given.of(&bottom), given.of(&top));
-    if y < y_min || y > y_max {
-        return Err(out_of_range(
+    let range_error = || {
+        let (t_top, top) = if p <= P_MAX_REGION5_MPA {
+            (T_MAX_K, region5::props(p, T_MAX_K))
+        } else {
+            (T_25_K, region2::props(p, T_25_K))
+        };
+        let (y_min, y_max) = (given.of(&bottom()), given.of(&top));
+        out_of_range(
             given.quantity(),
             y,
             format!(
                 "between {y_min} and {y_max} {} at p = {p} MPa (273.15 K to {t_top} K)",
                 given.unit()
             ),
-        ));
-    }
-    let y2_top = given.of(&region2::props(p, T_25_K));
+        )
+    };
+    let check_min = || {
+        if y < given.of(&bottom()) {
+            Err(range_error())
+        } else {
+            Ok(())
+        }
+    };
+    // Called only once y lies above region 2 at 1073.15 K.
+    let solve_top = || {
+        if p > P_MAX_REGION5_MPA || y > given.of(&region5::props(p, T_MAX_K)) {
+            return Err(range_error());
+        }
+        solve_in(Region::Region5, p, y, given, T_25_K, T_MAX_K)
+    };
+    let y2_top = || given.of(&region2::props(p, T_25_K));
     if p <= P_SAT_623 {
         let t_low = if p >= P_SAT_T_MIN {
             let (l, v) = saturation_pair_at_p(p)?;
             let (yl, yv) = (given.of(&l), given.of(&v));
             if y < yl {
+                check_min()?;
                 return solve_in(Region::Region1, p, y, given, T_MIN_K, l.temperature_k);
             }
             if y <= yv {
@@ -755,19 +771,26 @@ fn inverse(p: f64, y: f64, given: Given) -> Result<SteamProperties, ThermoError>
             }
             l.temperature_k
         } else {
+            check_min()?;
             T_MIN_K
         };
-        if y <= y2_top {
+        if y <= y2_top() {
             return solve_in(Region::Region2, p, y, given, t_low, T_25_K);
         }
-        return solve_in(Region::Region5, p, y, given, T_25_K, T_MAX_K);
+        return solve_top();
     }
     if y <= given.of(&region1::props(p, T_13_K)) {
+        check_min()?;
         return solve_in(Region::Region1, p, y, given, T_MIN_K, T_13_K);
     }
     let t23 = b23_temperature_k(p);
     if y < given.of(&region2::props(p, t23)) {
         if p < CRITICAL_PRESSURE_MPA {
+            // A converged stable state on either side of the saturation
+            // line settles the question without the saturated states.
+            if let Some(pr) = region3_inverse_newton(p, y, given, T_13_K, t23) {
+                return single_phase(Region::Region3, &pr);
+            }
             let (l, v) = saturation_pair_at_p(p)?;
             let (yl, yv) = (given.of(&l), given.of(&v));
             if y < yl {
@@ -780,10 +803,112 @@ fn inverse(p: f64, y: f64, given: Given) -> Result<SteamProperties, ThermoError>
         }
         return solve_in(Region::Region3, p, y, given, T_13_K, t23);
     }
-    if y <= y2_top {
+    if y <= y2_top() {
         return solve_in(Region::Region2, p, y, given, t23, T_25_K);
     }
-    solve_in(Region::Region5, p, y, given, T_25_K, T_MAX_K)
+    solve_top()
+}
+
+/// Region 3 branch of the isotherm at `T` for an inverse whose temperature
+/// bracket ends at `t_hi`: below the critical pressure the bracket says which
+/// side of the saturation line the state is on.
+fn region3_inverse_branch(p: f64, t: f64, liquid_side: bool) -> Branch {
+    if t >= CRITICAL_TEMPERATURE_K {
+        Branch::Single
+    } else if p >= CRITICAL_PRESSURE_MPA || liquid_side {
+        Branch::Liquid
+    } else {
+        Branch::Vapour
+    }
+}
+
+/// Region 3 (p,h) or (p,s) by a 2-D Newton iteration on `(δ, τ)` for
+/// `p(δ,τ) = p` and `h(δ,τ) = h` (or `s`), started from the SR3-03 backward
+/// equations T(p,y) and v(p,y). Returns `None` (the caller then falls back
+/// to the bracketed nested solve) when the iteration does not converge in a
+/// few steps or ends outside the temperature bracket, on the wrong branch of
+/// the isotherm or on its mechanically unstable part.
+fn region3_inverse_newton(p: f64, y: f64, given: Given, t_lo: f64, t_hi: f64) -> Option<Props> {
+    let (t0, v0) = match given {
+        Given::Enthalpy => (region3::temperature_ph(p, y), region3::volume_ph(p, y)),
+        Given::Entropy => (region3::temperature_ps(p, y), region3::volume_ps(p, y)),
+    };
+    if !(t0.is_finite() && v0.is_finite() && t0 > 0.0 && v0 > 0.0) {
+        return None;
+    }
+    // Stay inside the bracket (the backward equations are only accurate to
+    // tens of mK, and the bracket may be narrower near saturation).
+    let t0 = t0.clamp(t_lo, t_hi);
+    let mut delta = 1.0 / (v0 * region3::RHO_C);
+    let mut tau = region3::T_C / t0;
+    let scale = y.abs().max(1.0);
+    let (delta_min, delta_max) = (1.0 / region3::RHO_C, 1200.0 / region3::RHO_C);
+    let mut converged = None;
+    for _ in 0..8 {
+        let j = region3::state_jacobian(delta, tau);
+        let (yy, y_d, y_t) = match given {
+            Given::Enthalpy => (j.h, j.h_d, j.h_t),
+            Given::Entropy => (j.s, j.s_d, j.s_t),
+        };
+        let (rp, ry) = (j.p - p, yy - y);
+        if !(rp.is_finite() && ry.is_finite()) {
+            return None;
+        }
+        // 1e-12 is the rounding floor of p(δ,τ) near 100 MPa, 1000 times
+        // tighter than the 1e-9 contract.
+        if rp.abs() <= 1e-12 * p && ry.abs() <= 1e-12 * scale {
+            converged = (j.p_d > 0.0).then_some(j.phi);
+            break;
+        }
+        let det = j.p_d * y_t - j.p_t * y_d;
+        if !(det.is_finite() && det != 0.0) {
+            return None;
+        }
+        let step_d = (rp * y_t - ry * j.p_t) / det;
+        let step_t = (j.p_d * ry - y_d * rp) / det;
+        // The step can no longer change the point: it is the root to double
+        // precision, even if rounding keeps the residuals above 1e-13.
+        if step_d.abs() <= 1e-14 * delta
+            && step_t.abs() <= 1e-14 * tau
+            && rp.abs() <= 1e-11 * p
+            && ry.abs() <= 1e-11 * scale
+        {
+            converged = (j.p_d > 0.0).then_some(j.phi);
+            break;
+        }
+        delta -= step_d;
+        tau -= step_t;
+        if !(delta > delta_min && delta < delta_max && tau > 0.0 && tau.is_finite()) {
+            return None;
+        }
+    }
+    let phi = converged?;
+    let t = region3::T_C / tau;
+    if !(t >= t_lo && t <= t_hi) {
+        return None;
+    }
+    let rho = delta * region3::RHO_C;
+    // The stable state on the side of the saturation line its temperature
+    // says (liquid below Tsat(p), vapour above): metastable states, and any
+    // (p,h) or (p,s) inside the dome, are left to the caller's fallback.
+    let on_branch = if t >= CRITICAL_TEMPERATURE_K {
+        true
+    } else if p >= CRITICAL_PRESSURE_MPA {
+        rho > region3::RHO_C
+    } else {
+        let t_sat = region4::tsat(p);
+        (t < t_sat && rho > region3::RHO_C) || (t > t_sat && rho < region3::RHO_C)
+    };
+    if !on_branch {
+        return None;
+    }
+    let mut pr = props::from_helmholtz(rho, t, delta, tau, &phi);
+    if !((pr.pressure_mpa - p).abs() <= 1e-9 * p && (given.of(&pr) - y).abs() <= 1e-9 * scale) {
+        return None;
+    }
+    // Report the pressure asked for, as the (p,T) path does.
+    pr.pressure_mpa = p;
+    Some(pr)
 }
 
 /// Solves `given(p, T) = y` for T in `(t_lo, t_hi)` inside one region.
@@ -798,27 +923,29 @@ fn solve_in(
     // Region 3 below the critical pressure: the bracket says which side of
     // the saturation line the state is on.
     let liquid_side = p < CRITICAL_PRESSURE_MPA && t_hi <= region4::tsat(p) + 1e-9;
+    if region == Region::Region3
+        && let Some(pr) = region3_inverse_newton(p, y, given, t_lo, t_hi)
+    {
+        return single_phase(region, &pr);
+    }
     let eval = |t: f64| -> Result<Props, ThermoError> {
         Ok(match region {
             Region::Region1 => region1::props(p, t),
-            Region::Region3 => {
-                let branch = if t >= CRITICAL_TEMPERATURE_K {
-                    Branch::Single
-                } else if p >= CRITICAL_PRESSURE_MPA || liquid_side {
-                    Branch::Liquid
-                } else {
-                    Branch::Vapour
-                };
-                region3_props_pt(p, t, branch)?
-            }
+            Region::Region3 => region3_props_pt(p, t, region3_inverse_branch(p, t, liquid_side))?,
             Region::Region5 => region5::props(p, t),
             Region::Region2 | Region::Region4 => region2::props(p, t),
         })
     };
     let t0 = given.start(region, p, y);
     let scale = y.abs().max(1.0);
+    // The last evaluated state: the solver usually returns its temperature,
+    // and then the state need not be evaluated again.
+    let last: std::cell::Cell<Option<Props>> = std::cell::Cell::new(None);
     let residual = |t: f64| match eval(t) {
-        Ok(pr) => (given.of(&pr) - y, given.slope(&pr)),
+        Ok(pr) => {
+            last.set(Some(pr));
+            (given.of(&pr) - y, given.slope(&pr))
+        }
         Err(_) => (f64::NAN, f64::NAN),
     };
     let inputs = || format!("p = {p} MPa, {} = {y}", given.quantity());
@@ -828,7 +955,10 @@ fn solve_in(
     };
     let t = solve::newton_bracketed(residual, t0, t_lo, t_hi, 1e-13 * scale)
         .ok_or_else(|| no_convergence(method, inputs()))?;
-    let pr = eval(t)?;
+    let pr = match last.get() {
+        Some(pr) if pr.temperature_k == t => pr,
+        _ => eval(t)?,
+    };
     // States in the small gaps left by IF97 between regions cannot be met
     // exactly; anything else must be reproduced to 1e-9.
     if (given.of(&pr) - y).abs() > 1e-9 * scale {

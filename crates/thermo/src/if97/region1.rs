@@ -2,7 +2,7 @@
 //! equations T(p,h) and T(p,s), IAPWS R7-97(2012) section 5.
 
 use super::props::{Gibbs, Props, from_gibbs};
-use super::sum::{sum_value, sum_with_derivatives};
+use super::sum::{PowerSum, sum_value, sum_with_derivatives};
 
 /// IAPWS R7-97(2012) Table 2: coefficients and exponents of the region 1 Gibbs equation (Eq. 7).
 const TABLE_2: [(i32, i32, f64); 34] = [
@@ -41,6 +41,8 @@ const TABLE_2: [(i32, i32, f64); 34] = [
     (31, -40, 1.8228094581404e-24),
     (32, -41, -9.3537087292458e-26),
 ];
+/// TABLE_2 with its exponent ranges, for the power-table evaluation.
+const TABLE_2_SUM: PowerSum<33, 59> = PowerSum::new(&TABLE_2);
 /// IAPWS R7-97(2012) Table 6: coefficients and exponents of the backward equation T(p,h) for region 1 (Eq. 11).
 const TABLE_6: [(i32, i32, f64); 20] = [
     (0, 0, -238.72489924521),
@@ -92,7 +94,7 @@ const TABLE_8: [(i32, i32, f64); 20] = [
 pub(crate) fn props(pressure_mpa: f64, temperature_k: f64) -> Props {
     let pi = pressure_mpa / 16.53;
     let tau = 1386.0 / temperature_k;
-    let s = sum_with_derivatives(&TABLE_2, 7.1 - pi, tau - 1.222);
+    let s = sum_with_derivatives(&TABLE_2_SUM, 7.1 - pi, tau - 1.222);
     // d/dπ of (7.1 - π)^I flips the sign of every odd π derivative.
     let d = Gibbs {
         g: s.f,

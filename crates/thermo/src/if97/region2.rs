@@ -3,7 +3,7 @@
 //! for subregions 2a, 2b and 2c, IAPWS R7-97(2012) section 6.
 
 use super::props::{Gibbs, Props, from_gibbs};
-use super::sum::{ideal_sum, sum_value, sum_value_real_i, sum_with_derivatives};
+use super::sum::{PowerSum, ideal_sum, sum_value, sum_value_real_i, sum_with_derivatives};
 
 /// IAPWS R7-97(2012) Table 10: ideal-gas part of the region 2 Gibbs equation (Eq. 16), (J°, n°).
 const TABLE_10: [(i32, f64); 9] = [
@@ -63,6 +63,8 @@ const TABLE_11: [(i32, i32, f64); 43] = [
     (24, 40, 5.5414715350778e-17),
     (24, 58, -9.436970724121e-07),
 ];
+/// TABLE_11 with its exponent ranges, for the power-table evaluation.
+const TABLE_11_SUM: PowerSum<24, 59> = PowerSum::new(&TABLE_11);
 /// IAPWS R7-97(2012) Table 20: backward equation T(p,h) for subregion 2a (Eq. 22).
 const TABLE_20: [(i32, i32, f64); 34] = [
     (0, 0, 1089.8952318288),
@@ -311,7 +313,7 @@ pub(crate) fn props(pressure_mpa: f64, temperature_k: f64) -> Props {
     let pi = pressure_mpa;
     let tau = 540.0 / temperature_k;
     let (g0, g0t, g0tt) = ideal_sum(&TABLE_10, tau);
-    let r = sum_with_derivatives(&TABLE_11, pi, tau - 0.5);
+    let r = sum_with_derivatives(&TABLE_11_SUM, pi, tau - 0.5);
     let d = Gibbs {
         g: pi.ln() + g0 + r.f,
         gp: 1.0 / pi + r.fx,

@@ -3,7 +3,7 @@
 //! equations T(p,h), v(p,h), T(p,s), v(p,s) of IAPWS SR3-03(2014).
 
 use super::props::{Helmholtz, Props, from_helmholtz};
-use super::sum::{sum_value, sum_with_derivatives};
+use super::sum::{PowerSum, sum_value, sum_with_derivatives};
 
 /// Critical density used to reduce density in region 3, kg/m3 (R7-97 Eq. 2).
 pub(crate) const RHO_C: f64 = 322.0;
@@ -54,6 +54,8 @@ const TABLE_30: [(i32, i32, f64); 39] = [
     (10, 1, -0.00016557679795037),
     (11, 26, -4.4923899061815e-05),
 ];
+/// TABLE_30 with its exponent ranges, for the power-table evaluation.
+const TABLE_30_SUM: PowerSum<12, 27> = PowerSum::new(&TABLE_30);
 /// IAPWS SR3-03(2014) Table 3: backward equation T(p,h) for subregion 3a (Eq. 2).
 const SR3_TABLE_3: [(i32, i32, f64); 31] = [
     (-12, 0, -1.33645667811215e-07),
@@ -341,7 +343,7 @@ pub(crate) const S_C: f64 = 4.41202148223476;
 pub(crate) fn props(density_kg_m3: f64, temperature_k: f64) -> Props {
     let delta = density_kg_m3 / RHO_C;
     let tau = T_C / temperature_k;
-    let r = sum_with_derivatives(&TABLE_30, delta, tau);
+    let r = sum_with_derivatives(&TABLE_30_SUM, delta, tau);
     let d = Helmholtz {
         f: TABLE_30_N1 * delta.ln() + r.f,
         fd: TABLE_30_N1 / delta + r.fx,
@@ -358,7 +360,7 @@ pub(crate) fn props(density_kg_m3: f64, temperature_k: f64) -> Props {
 pub(crate) fn pressure_and_slope(density_kg_m3: f64, temperature_k: f64) -> (f64, f64) {
     let delta = density_kg_m3 / RHO_C;
     let tau = T_C / temperature_k;
-    let r = sum_with_derivatives(&TABLE_30, delta, tau);
+    let r = sum_with_derivatives(&TABLE_30_SUM, delta, tau);
     let fd = TABLE_30_N1 / delta + r.fx;
     let fdd = -TABLE_30_N1 / (delta * delta) + r.fxx;
     let rt = super::props::R_KJ_KG_K * temperature_k;
@@ -411,5 +413,59 @@ pub(crate) fn volume_ps(pressure_mpa: f64, entropy_kj_kg_k: f64) -> f64 {
         0.0028 * sum_value(&SR3_TABLE_13, pi + 0.187, entropy_kj_kg_k / 4.4 - 0.755)
     } else {
         0.0088 * sum_value(&SR3_TABLE_14, pi + 0.298, entropy_kj_kg_k / 5.3 - 0.816)
+    }
+}
+
+/// Pressure, enthalpy and entropy at `(δ, τ)` with their first partial
+/// derivatives with respect to `δ = ρ/ρc` and `τ = Tc/T`, for the 2-D Newton
+/// iteration of the region 3 (p,h) and (p,s) inverses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StateJacobian {
+    pub p: f64,
+    pub p_d: f64,
+    pub p_t: f64,
+    pub h: f64,
+    pub h_d: f64,
+    pub h_t: f64,
+    pub s: f64,
+    pub s_d: f64,
+    pub s_t: f64,
+    /// The Helmholtz derivatives themselves, to build the full state at the
+    /// converged point without evaluating the equation again.
+    pub phi: Helmholtz,
+}
+
+/// R7-97 Eq. 28 and Table 31, differentiated once more: with `RT = R Tc / τ`,
+/// `p = K δ² φ_δ / τ` (`K = R Tc ρc`), `h = R Tc (φ_τ + δ φ_δ / τ)` and
+/// `s = R (τ φ_τ − φ)`. Pressure in MPa, h in kJ/kg, s in kJ/(kg K).
+pub(crate) fn state_jacobian(delta: f64, tau: f64) -> StateJacobian {
+    let r = sum_with_derivatives(&TABLE_30_SUM, delta, tau);
+    let f = TABLE_30_N1 * delta.ln() + r.f;
+    let fd = TABLE_30_N1 / delta + r.fx;
+    let fdd = -TABLE_30_N1 / (delta * delta) + r.fxx;
+    let (ft, ftt, fdt) = (r.fy, r.fyy, r.fxy);
+    let rg = super::props::R_KJ_KG_K;
+    let rtc = rg * T_C;
+    let k = rtc * RHO_C / 1000.0;
+    let inv_tau = 1.0 / tau;
+    let dd = delta * delta;
+    StateJacobian {
+        p: k * dd * fd * inv_tau,
+        p_d: k * (2.0 * delta * fd + dd * fdd) * inv_tau,
+        p_t: k * dd * (tau * fdt - fd) * inv_tau * inv_tau,
+        h: rtc * (ft + delta * fd * inv_tau),
+        h_d: rtc * (fdt + (fd + delta * fdd) * inv_tau),
+        h_t: rtc * (ftt + delta * (fdt - fd * inv_tau) * inv_tau),
+        s: rg * (tau * ft - f),
+        s_d: rg * (tau * fdt - fd),
+        s_t: rg * tau * ftt,
+        phi: Helmholtz {
+            f,
+            fd,
+            fdd,
+            ft,
+            ftt,
+            fdt,
+        },
     }
 }
