@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::physics::router())
         .merge(routes::sankey::router())
         .merge(routes::admin::router())
+        .merge(routes::jobs::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic| {

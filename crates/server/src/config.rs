@@ -78,6 +78,16 @@ pub struct Settings {
     pub cache_compression_enabled: bool,
     /// `SANKEY_*`.
     pub sankey: SankeySettings,
+    /// `WORKER_ENABLED`: this replica runs queued jobs.
+    pub worker_enabled: bool,
+    /// `WORKER_CONCURRENCY`: jobs one replica runs at once.
+    pub worker_concurrency: u32,
+    /// `JOB_LEASE_TIMEOUT` (seconds): a job whose replica stops heartbeating
+    /// for this long is taken over by another replica.
+    #[serde(serialize_with = "seconds")]
+    pub job_lease_timeout: Duration,
+    /// `JOB_MAX_ATTEMPTS`: tries before a job is dead-lettered.
+    pub job_max_attempts: u32,
 }
 
 /// The Sankey generator's settings (runbook scenario 10).
@@ -143,12 +153,16 @@ impl Default for Settings {
             calculation_cache_ttl: Duration::from_secs(3600),
             cache_compression_enabled: false,
             sankey: SankeySettings::default(),
+            worker_enabled: true,
+            worker_concurrency: 4,
+            job_lease_timeout: Duration::from_secs(30),
+            job_max_attempts: 5,
         }
     }
 }
 
 /// The names this version reads. Anything else in a file is reported as unused.
-pub const KNOWN_SETTINGS: [&str; 30] = [
+pub const KNOWN_SETTINGS: [&str; 34] = [
     "THERMALIQ_BIND",
     "THERMALIQ_DATA_DIR",
     "DATABASE_URL",
@@ -179,6 +193,10 @@ pub const KNOWN_SETTINGS: [&str; 30] = [
     "SANKEY_ASYNC_GENERATION",
     "SANKEY_ASYNC_MIN_FLOWS",
     "MAX_INTERPOLATION_GAP_MINUTES",
+    "WORKER_ENABLED",
+    "WORKER_CONCURRENCY",
+    "JOB_LEASE_TIMEOUT",
+    "JOB_MAX_ATTEMPTS",
 ];
 
 /// The shortest bootstrap token accepted (DESIGN.md §4).
@@ -448,6 +466,18 @@ fn build(raw: &BTreeMap<String, Raw>) -> Result<Settings, ConfigError> {
     }
     if let Some((name, r)) = get("SANKEY_ASYNC_MIN_FLOWS") {
         k.async_min_flows = count(name, r, 1_000_000)? as usize;
+    }
+    if let Some((name, r)) = get("WORKER_ENABLED") {
+        s.worker_enabled = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("WORKER_CONCURRENCY") {
+        s.worker_concurrency = count(name, r, 256)?;
+    }
+    if let Some((name, r)) = get("JOB_LEASE_TIMEOUT") {
+        s.job_lease_timeout = duration(name, r, 3600.0)?;
+    }
+    if let Some((name, r)) = get("JOB_MAX_ATTEMPTS") {
+        s.job_max_attempts = count(name, r, 100)?;
     }
     Ok(s)
 }

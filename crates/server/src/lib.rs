@@ -5,10 +5,12 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod idempotency;
 pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod worker;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -109,15 +111,22 @@ pub async fn bootstrap_admin_token(
         return Ok(None);
     }
     if let Some(token) = &settings.bootstrap_token {
-        auth::register_token(
+        let registered = auth::register_token(
             store,
             token.expose(),
             "bootstrap-admin",
             Scope::Admin,
             "bootstrap",
         )
-        .await?;
-        tracing::info!("Bootstrap admin token registered from THERMALIQ_BOOTSTRAP_TOKEN");
+        .await;
+        match registered {
+            Ok(_) => {
+                tracing::info!("Bootstrap admin token registered from THERMALIQ_BOOTSTRAP_TOKEN")
+            }
+            // Another replica starting at the same moment registered it first.
+            Err(StoreError::Duplicate(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
         return Ok(None);
     }
     let token = auth::generate_token().map_err(|e| StartupError::Io {
@@ -171,13 +180,20 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    worker_stop: tokio::sync::watch::Sender<bool>,
+    worker: Option<JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets in-flight requests finish, then closes the store.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
+        let _ = self.worker_stop.send(true);
         let served = self.task.await.map_err(std::io::Error::other)?;
+        if let Some(worker) = self.worker {
+            // Jobs in hand finish; unclaimed ones stay queued for other replicas.
+            let _ = worker.await;
+        }
         self.state.store.close().await;
         served
     }
@@ -216,6 +232,11 @@ pub async fn start_with_cache_prefix(
             })
             .await
     });
+    let (worker_stop, stop) = tokio::sync::watch::channel(false);
+    let worker = state
+        .settings
+        .worker_enabled
+        .then(|| worker::spawn(state.clone(), stop));
     tracing::info!(
         address = %addr,
         backend = state.store.backend(),
@@ -227,5 +248,7 @@ pub async fn start_with_cache_prefix(
         state,
         shutdown,
         task,
+        worker_stop,
+        worker,
     })
 }

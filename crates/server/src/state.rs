@@ -18,6 +18,8 @@ pub struct AppState {
     pub calculation_slots: Arc<Semaphore>,
     /// Calculations and diagrams (Redis when configured, else in-process).
     pub cache: Cache,
+    /// Requests on this replica waiting for a calculation slot.
+    pub slot_waiters: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             calculation_slots: Arc::new(Semaphore::new(slots)),
             cache,
+            slot_waiters: Arc::new(std::sync::atomic::AtomicI64::new(0)),
         }
     }
 

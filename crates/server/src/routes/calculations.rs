@@ -44,20 +44,67 @@ pub fn router() -> Router<AppState> {
 
 /// `POST /calculate`. The body is read as JSON whatever its content type:
 /// the runbook's `curl -d @file.json` sends no `Content-Type: application/json`.
+/// `?async=true` validates now, queues the calculation and answers `202`
+/// with the job's URL. `Idempotency-Key` dedupes client retries.
 async fn calculate(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let body = match read_body(body) {
         Ok(body) => body,
         Err(err) => return err.into_response(),
     };
-    let outcome = match caller.require(Scope::Calculate) {
-        Ok(()) => run_calculation(&state, &body, None).await,
-        Err(err) => Err(err),
+    let mut asynchronous = false;
+    for (key, value) in &params {
+        match (key.as_str(), value.as_str()) {
+            ("async", "true" | "1") => asynchronous = true,
+            ("async", "false" | "0") => asynchronous = false,
+            ("async", _) => {
+                return ApiError::validation("async", "must be true or false").into_response();
+            }
+            (other, _) => {
+                return ApiError::validation(other, "is not a parameter; use async").into_response();
+            }
+        }
+    }
+    if let Err(err) = caller.require(Scope::Calculate) {
+        return err.into_response();
+    }
+    let path = if asynchronous {
+        "/v1/thermaliq/calculate?async=true"
+    } else {
+        "/v1/thermaliq/calculate"
     };
-    respond_created(outcome, &body)
+    let work = async {
+        if asynchronous {
+            return enqueue_calculation(&state, &body)
+                .await
+                .unwrap_or_else(|err| {
+                    let mut response = err.into_response();
+                    attach_payload(&mut response, &body);
+                    response
+                });
+        }
+        respond_created(run_calculation(&state, &body, None, None).await, &body)
+    };
+    crate::idempotency::guarded(&state, &caller.name, &headers, path, &body, work).await
+}
+
+/// Validates now (a bad request is refused at once, not in the queue), then queues.
+async fn enqueue_calculation(state: &AppState, body: &[u8]) -> Result<Response, ApiError> {
+    state.metrics.calculation_requests.inc();
+    if let Err(err) = parse_calculation_request(body) {
+        let err = ApiError::from(err);
+        state.metrics.count_error(err.error_type());
+        return Err(err);
+    }
+    let payload = serde_json::json!({"body": String::from_utf8_lossy(body)});
+    let job = crate::worker::enqueue(state, crate::worker::CALCULATE, payload, None).await?;
+    tracing::info!(job_id = job.job_id.as_str(), "Calculation queued");
+    Ok(crate::routes::jobs::accepted(&job))
 }
 
 #[derive(Deserialize)]
@@ -71,33 +118,45 @@ struct RecalculateRequest {
 async fn recalculate(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let body = match read_body(body) {
         Ok(body) => body,
         Err(err) => return err.into_response(),
     };
-    let outcome = async {
-        caller.require(Scope::Calculate)?;
-        let req: RecalculateRequest = parse_json_document(&body)?;
-        let id = req
-            .original_calculation_id
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| ApiError::validation("original_calculation_id", "is required"))?;
-        let original = state
-            .store
-            .get_calculation(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("calculation {id} does not exist")))?;
-        run_calculation(
-            &state,
-            original.request.as_bytes(),
-            Some(original.calculation_id),
-        )
-        .await
-    }
-    .await;
-    respond_created(outcome, &body)
+    let work = async {
+        let outcome = async {
+            caller.require(Scope::Calculate)?;
+            let req: RecalculateRequest = parse_json_document(&body)?;
+            let id = req
+                .original_calculation_id
+                .filter(|id| !id.trim().is_empty())
+                .ok_or_else(|| ApiError::validation("original_calculation_id", "is required"))?;
+            let original =
+                state.store.get_calculation(&id).await?.ok_or_else(|| {
+                    ApiError::NotFound(format!("calculation {id} does not exist"))
+                })?;
+            run_calculation(
+                &state,
+                original.request.as_bytes(),
+                Some(original.calculation_id),
+                None,
+            )
+            .await
+        }
+        .await;
+        respond_created(outcome, &body)
+    };
+    crate::idempotency::guarded(
+        &state,
+        &caller.name,
+        &headers,
+        "/v1/thermaliq/recalculate",
+        &body,
+        work,
+    )
+    .await
 }
 
 fn respond_created(outcome: Result<CalculationRecord, ApiError>, body: &[u8]) -> Response {
@@ -113,14 +172,19 @@ fn respond_created(outcome: Result<CalculationRecord, ApiError>, body: &[u8]) ->
         }
         Err(err) => {
             let mut response = err.into_response();
-            let text =
-                String::from_utf8_lossy(&body[..body.len().min(MAX_LOGGED_PAYLOAD)]).into_owned();
-            response.extensions_mut().insert(ErrorLogContext {
-                request_payload: Some(text),
-            });
+            attach_payload(&mut response, body);
             response
         }
     }
+}
+
+/// The request body (first 4 KiB) goes to the error's log line, as the
+/// runbook's `jq -r '.request_payload'` expects; never to the client.
+fn attach_payload(response: &mut Response, body: &[u8]) {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_LOGGED_PAYLOAD)]).into_owned();
+    response.extensions_mut().insert(ErrorLogContext {
+        request_payload: Some(text),
+    });
 }
 
 pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
@@ -138,6 +202,23 @@ pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Ap
             ApiError::validation("body", rejection.body_text())
         }
     })
+}
+
+/// Counts a request waiting for a calculation slot (part of
+/// `thermaliq_calculation_queue_depth`) until it is dropped.
+struct WaiterGuard<'a>(&'a std::sync::atomic::AtomicI64);
+
+impl<'a> WaiterGuard<'a> {
+    fn new(waiters: &'a std::sync::atomic::AtomicI64) -> Self {
+        waiters.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(waiters)
+    }
+}
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Increments a gauge now and decrements it when dropped, so a calculation
@@ -159,15 +240,19 @@ impl Drop for GaugeGuard<'_> {
 
 /// Validates, computes and durably stores one calculation, counting it in
 /// the metrics and logging it as the runbook expects.
-async fn run_calculation(
+/// `fixed_id` makes the calculation idempotent: a queued job passes the id
+/// derived from its own, so a job re-run after a replica died mid-way finds
+/// its calculation already stored instead of storing a second one.
+pub(crate) async fn run_calculation(
     state: &AppState,
     body: &[u8],
     recalculated_from: Option<String>,
+    fixed_id: Option<String>,
 ) -> Result<CalculationRecord, ApiError> {
     let started = Instant::now();
     let metrics: &Metrics = &state.metrics;
     metrics.calculation_requests.inc();
-    let outcome = validate_compute_store(state, body, recalculated_from, started).await;
+    let outcome = validate_compute_store(state, body, recalculated_from, fixed_id, started).await;
     metrics
         .calculation_duration
         .observe(started.elapsed().as_secs_f64());
@@ -181,6 +266,7 @@ async fn validate_compute_store(
     state: &AppState,
     body: &[u8],
     recalculated_from: Option<String>,
+    fixed_id: Option<String>,
     started: Instant,
 ) -> Result<CalculationRecord, ApiError> {
     let validated = parse_calculation_request(body)?;
@@ -194,12 +280,13 @@ async fn validate_compute_store(
             "Unit conversion"
         );
     }
-    let calculation_id = format!("CALC-{}", ulid::Ulid::new());
+    let idempotent = fixed_id.is_some();
+    let calculation_id = fixed_id.unwrap_or_else(|| format!("CALC-{}", ulid::Ulid::new()));
     span.record("calculation_id", calculation_id.as_str());
 
     let settings = &state.settings;
     let work = async {
-        let waiting = GaugeGuard::new(&state.metrics.queue_depth);
+        let waiting = WaiterGuard::new(&state.slot_waiters);
         let _slot = state
             .calculation_slots
             .acquire()
@@ -232,8 +319,18 @@ async fn validate_compute_store(
             created_at: now_to_the_microsecond(),
         };
         // Stored before it is acknowledged: the 201 (or 422) is only sent after this commit.
-        state.store.insert_calculation(&record).await?;
-        Ok::<_, ApiError>((record, sealed))
+        match state.store.insert_calculation(&record).await {
+            Ok(()) => Ok::<_, ApiError>((record, sealed)),
+            Err(thermaliq_store::StoreError::Duplicate(_)) if idempotent => {
+                let stored = state
+                    .store
+                    .get_calculation(&record.calculation_id)
+                    .await?
+                    .ok_or_else(|| ApiError::Internal("duplicate id but no row".to_owned()))?;
+                Ok((stored, sealed))
+            }
+            Err(err) => Err(err.into()),
+        }
     };
     let (record, sealed) = match tokio::time::timeout(settings.calculation_timeout, work).await {
         Ok(done) => done?,
@@ -465,7 +562,7 @@ async fn verify(
 
 /// Accepts an RFC 3339 instant or a bare date (midnight UTC), as the
 /// runbook's SQL does (`created_at >= '2025-11-01'`).
-fn parse_instant(field: &str, text: &str) -> Result<OffsetDateTime, ApiError> {
+pub(crate) fn parse_instant(field: &str, text: &str) -> Result<OffsetDateTime, ApiError> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);
     }

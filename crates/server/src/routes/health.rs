@@ -67,6 +67,18 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .metrics
         .database_connections_active
         .set(i64::from(state.store.connections_active()));
+    // The backlog: durable jobs queued or running (all replicas) plus the
+    // requests on this replica waiting for a calculation slot.
+    let durable = state.store.queue_depth().await.unwrap_or(0);
+    let waiting = state
+        .slot_waiters
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(0);
+    state.metrics.queue_depth.set(
+        i64::try_from(durable)
+            .unwrap_or(i64::MAX)
+            .saturating_add(waiting),
+    );
     (
         [(
             header::CONTENT_TYPE,

@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod calculations;
 pub mod health;
+pub mod jobs;
 pub mod physics;
 pub mod sankey;

@@ -64,7 +64,7 @@ fn unique_name() -> String {
 }
 
 /// Creates a schema in the CI database and returns a URL whose connections use it.
-async fn fresh_postgres_schema(url: &str) -> String {
+pub async fn fresh_postgres_schema(url: &str) -> String {
     use sqlx::Connection;
     let schema = format!("api_{}", unique_name());
     let mut conn = sqlx::PgConnection::connect(url)

@@ -5,10 +5,13 @@
 mod auth;
 mod calculate;
 mod errors;
+mod faults;
 mod helpers;
+mod jobs;
 mod lifecycle;
 mod listing;
 mod operations;
 mod physics;
 mod process;
+mod replicas;
 mod sankey;

@@ -40,14 +40,14 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Process {
-    child: Child,
-    base: String,
+pub struct Process {
+    pub child: Child,
+    pub base: String,
     log: PathBuf,
 }
 
 impl Process {
-    fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Process {
+    pub fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Process {
         let port = free_port();
         let log = data_dir.join(format!("stdout-{port}.log"));
         let mut cmd = command(data_dir);
