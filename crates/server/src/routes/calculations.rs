@@ -66,7 +66,8 @@ async fn calculate(
                 return ApiError::validation("async", "must be true or false").into_response();
             }
             (other, _) => {
-                return ApiError::validation(other, "is not a parameter; use async").into_response();
+                return ApiError::validation(other, "is not a parameter; use async")
+                    .into_response();
             }
         }
     }

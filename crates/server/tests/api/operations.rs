@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{assert_error, runbook_case, sample, spawn_app, spawn_app_with};
+use crate::helpers::{assert_error, runbook_case, sample, spawn_app};
 
 #[tokio::test]
 async fn metrics_carry_the_runbook_names_and_count() {
