@@ -241,6 +241,26 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
         }
     };
     sort_losses(&mut loss_breakdown);
+    if let Some(readings) = &input.readings {
+        let below: Vec<String> = readings
+            .channel_completeness
+            .iter()
+            .filter(|(_, c)| **c < settings.min_data_completeness)
+            .map(|(tag, c)| format!("{tag} ({c:.4})"))
+            .collect();
+        if !below.is_empty() {
+            findings.push(finding(
+                "data_incomplete",
+                "data_quality",
+                format!(
+                    "data completeness is below MIN_DATA_COMPLETENESS ({}) for: {}",
+                    settings.min_data_completeness,
+                    below.join(", ")
+                ),
+            ));
+        }
+        warnings.extend(readings.notes.iter().cloned());
+    }
     let (status, violations) = settle(settings, findings, &mut warnings);
 
     let data_point_count = (input.energy_input_kwh.len()
@@ -255,10 +275,13 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
         loss_breakdown,
         warnings,
         violations,
-        data_quality: DataQuality {
-            completeness: 1.0,
-            score: 100.0,
-            data_point_count,
+        data_quality: match &input.readings {
+            Some(readings) => readings.data_quality.clone(),
+            None => DataQuality {
+                completeness: 1.0,
+                score: 100.0,
+                data_point_count,
+            },
         },
         energy_flows: EnergyFlows {
             inputs: input.energy_input_kwh.clone(),
@@ -267,7 +290,16 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
         },
         method: "input_output".to_owned(),
         basis: input.basis,
-        formulas: FORMULAS.iter().map(|f| (*f).to_owned()).collect(),
+        formulas: FORMULAS
+            .iter()
+            .map(|f| (*f).to_owned())
+            .chain(
+                input
+                    .readings
+                    .as_ref()
+                    .map(|_| "meter_data_aggregation".to_owned()),
+            )
+            .collect(),
         methods: None,
         second_law: None,
         process: None,
@@ -383,6 +415,7 @@ mod tests {
             energy_losses_kwh: losses.map(map),
             process: None,
             dead_state: None,
+            readings: None,
         }
     }
 

@@ -59,6 +59,34 @@ pub struct NormalizedInput {
     /// The environment of the second-law analysis (default 25 °C, 101.325 kPa).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_state: Option<DeadState>,
+    /// Computed from stored meter readings: what the aggregation found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readings: Option<ReadingsBasis>,
+}
+
+/// The data behind a calculation from stored readings, kept in its canonical
+/// input so `/verify` reproduces the quality checks too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadingsBasis {
+    pub data_quality: crate::engine::DataQuality,
+    /// Completeness (0–1) of each channel, by tag.
+    pub channel_completeness: BTreeMap<String, f64>,
+    /// Quality notes true in any mode (stale channels, resets, outliers).
+    pub notes: Vec<crate::engine::Finding>,
+    /// The full per-channel report (energies, counts, coverage).
+    pub report: serde_json::Value,
+}
+
+/// Where a calculation's energies come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CalculationSource {
+    /// Inline energies or a process block.
+    Inline(Box<ValidatedRequest>),
+    /// Only `facility_id` and `time_period`: from the facility's stored readings.
+    FromReadings {
+        facility_id: String,
+        time_period: TimePeriod,
+    },
 }
 
 /// One distinct unit conversion applied while normalising (logged by the
@@ -77,10 +105,59 @@ pub struct ValidatedRequest {
     pub unit_conversions: Vec<UnitConversion>,
 }
 
-/// Parses and validates a `POST /calculate` body.
+/// Parses and validates a `POST /calculate` body that carries its energies
+/// (inline or as a process block).
 pub fn parse_calculation_request(body: &[u8]) -> Result<ValidatedRequest, CoreError> {
+    match parse_calculation_source(body)? {
+        CalculationSource::Inline(request) => Ok(*request),
+        CalculationSource::FromReadings { .. } => {
+            Err(CoreError::Validation(vec![FieldProblem::new(
+                "energy_input",
+                "is required here: give the energies inline (the service computes a period from \
+             stored meter readings; this entry point has no store)",
+            )]))
+        }
+    }
+}
+
+/// Parses and validates a `POST /calculate` body: inline energies, a process
+/// block, or only a facility and a period (computed from stored readings).
+pub fn parse_calculation_source(body: &[u8]) -> Result<CalculationSource, CoreError> {
     let dto: RequestDto = parse_json_document(body)?;
-    validate(dto)
+    let from_readings = dto.energy_input.is_none()
+        && dto.energy_output.is_none()
+        && dto.energy_losses.is_none()
+        && dto.process.is_none()
+        && dto.unit.is_none()
+        && dto.basis.is_none()
+        && dto.dead_state.is_none();
+    if from_readings {
+        let mut problems = Vec::new();
+        let facility_id = match dto.facility_id {
+            None => {
+                problems.push(FieldProblem::new("facility_id", "is required"));
+                None
+            }
+            Some(id) => match check_name(&id, true) {
+                Ok(()) => Some(id),
+                Err(rule) => {
+                    problems.push(FieldProblem::new("facility_id", rule));
+                    None
+                }
+            },
+        };
+        let time_period = validate_period(dto.time_period, &mut problems);
+        return match (facility_id, time_period) {
+            (Some(facility_id), Some(time_period)) if problems.is_empty() => {
+                Ok(CalculationSource::FromReadings {
+                    facility_id,
+                    time_period,
+                })
+            }
+            _ => Err(CoreError::Validation(problems)),
+        };
+    }
+    validate(dto).map(|v| CalculationSource::Inline(Box::new(v)))
 }
 
 /// Parses a JSON document into `T`, reporting a malformed body, an unknown
@@ -251,6 +328,7 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
             energy_losses_kwh: losses,
             dead_state: process.as_ref().map(|_| dto.dead_state.unwrap_or_default()),
             process,
+            readings: None,
         },
         unit_conversions: conversions,
     })

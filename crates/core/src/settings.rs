@@ -25,6 +25,14 @@ pub struct EngineSettings {
     pub energy_balance_check_enabled: bool,
     /// `INCLUDE_ENERGY_LOSSES`: use measured losses in the balance and breakdown.
     pub include_energy_losses: bool,
+    /// `MIN_DATA_COMPLETENESS`: the least completeness (0–1) of every channel
+    /// of a calculation from stored readings.
+    #[serde(default = "default_min_completeness")]
+    pub min_data_completeness: f64,
+}
+
+fn default_min_completeness() -> f64 {
+    crate::readings::DEFAULT_MIN_COMPLETENESS
 }
 
 impl Default for EngineSettings {
@@ -36,6 +44,7 @@ impl Default for EngineSettings {
             energy_balance_threshold: 0.05,
             energy_balance_check_enabled: true,
             include_energy_losses: true,
+            min_data_completeness: crate::readings::DEFAULT_MIN_COMPLETENESS,
         }
     }
 }

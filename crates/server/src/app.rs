@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::sankey::router())
         .merge(routes::admin::router())
         .merge(routes::jobs::router())
+        .merge(routes::facilities::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic| {

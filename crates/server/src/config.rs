@@ -88,6 +88,47 @@ pub struct Settings {
     pub job_lease_timeout: Duration,
     /// `JOB_MAX_ATTEMPTS`: tries before a job is dead-lettered.
     pub job_max_attempts: u32,
+    /// Calculations from stored meter readings.
+    pub readings: ReadingsSettings,
+}
+
+/// Settings of calculations from stored readings (issue: meter data in).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadingsSettings {
+    /// `MAX_DATA_POINTS_PER_CALCULATION`: more readings than this in a period
+    /// is a `CalculationError` unless chunking is enabled.
+    pub max_data_points_per_calculation: u64,
+    /// `ENABLE_CALCULATION_CHUNKING`: read any number of readings, chunk by chunk.
+    pub enable_calculation_chunking: bool,
+    /// `CALCULATION_CHUNK_SIZE`: readings fetched per round trip while streaming.
+    pub calculation_chunk_size: u32,
+    /// `ENABLE_STREAMING_CALCULATION`: fetch in chunks of `CALCULATION_CHUNK_SIZE`
+    /// (memory bounded by the chunk); off, one fetch of up to the maximum.
+    pub enable_streaming_calculation: bool,
+    /// `MAX_INTERPOLATION_GAP_MINUTES`: power and counter gaps longer than this are not bridged.
+    pub max_interpolation_gap_minutes: u32,
+    /// `READINGS_RETENTION_DAYS`: readings older than this are deleted (0: keep all).
+    pub retention_days: u32,
+    /// `SCHEDULE_CATCHUP_DAYS`: how far back scheduled facilities are caught up.
+    pub schedule_catchup_days: u32,
+    /// `SCHEDULER_INTERVAL` (seconds): how often schedules and retention are checked.
+    #[serde(serialize_with = "seconds")]
+    pub scheduler_interval: Duration,
+}
+
+impl Default for ReadingsSettings {
+    fn default() -> Self {
+        Self {
+            max_data_points_per_calculation: 1_000_000,
+            enable_calculation_chunking: false,
+            calculation_chunk_size: 10_000,
+            enable_streaming_calculation: true,
+            max_interpolation_gap_minutes: 15,
+            retention_days: 0,
+            schedule_catchup_days: 7,
+            scheduler_interval: Duration::from_secs(60),
+        }
+    }
 }
 
 /// The Sankey generator's settings (runbook scenario 10).
@@ -157,12 +198,13 @@ impl Default for Settings {
             worker_concurrency: 4,
             job_lease_timeout: Duration::from_secs(30),
             job_max_attempts: 5,
+            readings: ReadingsSettings::default(),
         }
     }
 }
 
 /// The names this version reads. Anything else in a file is reported as unused.
-pub const KNOWN_SETTINGS: [&str; 34] = [
+pub const KNOWN_SETTINGS: [&str; 42] = [
     "THERMALIQ_BIND",
     "THERMALIQ_DATA_DIR",
     "DATABASE_URL",
@@ -197,6 +239,14 @@ pub const KNOWN_SETTINGS: [&str; 34] = [
     "WORKER_CONCURRENCY",
     "JOB_LEASE_TIMEOUT",
     "JOB_MAX_ATTEMPTS",
+    "MAX_DATA_POINTS_PER_CALCULATION",
+    "ENABLE_CALCULATION_CHUNKING",
+    "CALCULATION_CHUNK_SIZE",
+    "ENABLE_STREAMING_CALCULATION",
+    "MIN_DATA_COMPLETENESS",
+    "READINGS_RETENTION_DAYS",
+    "SCHEDULE_CATCHUP_DAYS",
+    "SCHEDULER_INTERVAL",
 ];
 
 /// The shortest bootstrap token accepted (DESIGN.md §4).
@@ -478,6 +528,54 @@ fn build(raw: &BTreeMap<String, Raw>) -> Result<Settings, ConfigError> {
     }
     if let Some((name, r)) = get("JOB_MAX_ATTEMPTS") {
         s.job_max_attempts = count(name, r, 100)?;
+    }
+    let rd = &mut s.readings;
+    if let Some((name, r)) = get("MAX_DATA_POINTS_PER_CALCULATION") {
+        rd.max_data_points_per_calculation = match r.value.trim().parse::<u64>() {
+            Ok(v) if v >= 1 => v,
+            _ => return Err(invalid(name, r, "must be a whole number >= 1")),
+        };
+    }
+    if let Some((name, r)) = get("ENABLE_CALCULATION_CHUNKING") {
+        rd.enable_calculation_chunking = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("CALCULATION_CHUNK_SIZE") {
+        rd.calculation_chunk_size = count(name, r, 1_000_000)?;
+    }
+    if let Some((name, r)) = get("ENABLE_STREAMING_CALCULATION") {
+        rd.enable_streaming_calculation = boolean(name, r)?;
+    }
+    if let Some((name, r)) = get("MAX_INTERPOLATION_GAP_MINUTES") {
+        rd.max_interpolation_gap_minutes = count(name, r, 10_080)?;
+    }
+    if let Some((name, r)) = get("READINGS_RETENTION_DAYS") {
+        rd.retention_days = match r.value.trim().parse::<u32>() {
+            Ok(v) if v <= 36_500 => v,
+            _ => {
+                return Err(invalid(
+                    name,
+                    r,
+                    "must be a whole number of days from 0 (keep all) to 36500",
+                ));
+            }
+        };
+    }
+    if let Some((name, r)) = get("SCHEDULE_CATCHUP_DAYS") {
+        rd.schedule_catchup_days = count(name, r, 366)?;
+    }
+    if let Some((name, r)) = get("SCHEDULER_INTERVAL") {
+        rd.scheduler_interval = duration(name, r, 86_400.0)?;
+    }
+    if let Some((name, r)) = get("MIN_DATA_COMPLETENESS") {
+        let v = number(name, r)?;
+        if !(0.0..=1.0).contains(&v) {
+            return Err(invalid(
+                name,
+                r,
+                "must be a fraction from 0 to 1 (0.95 = 95 %)",
+            ));
+        }
+        s.engine.min_data_completeness = v;
     }
     Ok(s)
 }

@@ -55,6 +55,11 @@ enum Command {
     Steam(SteamArgs),
     /// Combustion losses and efficiency (ASME PTC 4) for a request file (`-` for stdin).
     Combustion { file: PathBuf },
+    /// Import data into the store.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Render a Sankey diagram of a stored calculation (CALC-...) or of a flow-graph file, to stdout.
     Sankey {
         /// A calculation id, or a JSON file with {"nodes": [...], "flows": [...]} (`-` for stdin).
@@ -104,6 +109,18 @@ enum TokenCommand {
         name: String,
         #[arg(long, value_enum)]
         scope: ScopeArg,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Meter readings from a CSV (tag,timestamp,value[,quality][,correction]) or NDJSON (.ndjson/.jsonl) file.
+    Readings {
+        file: PathBuf,
+        #[arg(long)]
+        facility: String,
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -229,6 +246,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calculate { file } => calculate_offline(&file),
         Command::Steam(args) => steam(&args),
         Command::Combustion { file } => combustion(&file),
+        Command::Import {
+            command:
+                ImportCommand::Readings {
+                    file,
+                    facility,
+                    data_dir,
+                },
+        } => {
+            let mut settings = load_settings(None)?;
+            if let Some(dir) = data_dir {
+                settings.data_dir = dir;
+            }
+            let store = open_store(&settings).await?;
+            let report =
+                thermaliq_server::import::import_readings(store.as_ref(), &facility, &file).await;
+            store.close().await;
+            let report = report?;
+            let s = report.summary;
+            emit(&serde_json::to_string_pretty(&serde_json::json!({
+                "facility_id": facility,
+                "inserted": s.inserted,
+                "duplicates": s.duplicates,
+                "corrected": s.corrected,
+                "rejected_rows": report.rejected,
+            }))?);
+            Ok(if report.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Sankey {
             source,
             format,

@@ -24,6 +24,7 @@ use crate::state::AppState;
 pub const CALCULATE: &str = "calculate";
 pub const RECALCULATE: &str = "recalculate";
 pub const RECALCULATE_RANGE: &str = "recalculate_range";
+pub const SCHEDULED_CALCULATION: &str = "scheduled_calculation";
 
 /// How long an idle worker waits before looking for jobs again.
 const IDLE_POLL: Duration = Duration::from_millis(200);
@@ -69,12 +70,14 @@ pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()>
             worker_id = worker_id.as_str(),
             "Job worker started"
         );
-        let mut last_housekeeping = std::time::Instant::now();
+        let mut last_housekeeping: Option<std::time::Instant> = None;
         let mut backoff = IDLE_POLL;
         while !*stop.borrow() {
-            if last_housekeeping.elapsed() > Duration::from_secs(60) {
+            if last_housekeeping
+                .is_none_or(|t| t.elapsed() >= state.settings.readings.scheduler_interval)
+            {
                 housekeeping(&state).await;
-                last_housekeeping = std::time::Instant::now();
+                last_housekeeping = Some(std::time::Instant::now());
             }
             let lease = state.settings.job_lease_timeout;
             let claimed = state
@@ -131,6 +134,91 @@ async fn housekeeping(state: &AppState) {
             state.settings.calculation_timeout.as_secs_f64() * 4.0 + 60.0,
         );
     let _ = state.store.release_stale_idempotency_keys(stale).await;
+    let retention = state.settings.readings.retention_days;
+    if retention > 0 {
+        match state
+            .store
+            .delete_readings_before(now - time::Duration::days(i64::from(retention)))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(component = "Retention", deleted = n, "Old readings deleted"),
+            Err(err) => {
+                tracing::warn!(component = "Retention", error_message = %err, "Retention failed")
+            }
+        }
+    }
+    match schedule_due_periods(state, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            component = "Scheduler",
+            enqueued = n,
+            "Scheduled periods queued"
+        ),
+        Err(err) => {
+            tracing::warn!(component = "Scheduler", error_message = %err, "Scheduling failed")
+        }
+    }
+}
+
+/// Monitor mode: one job per closed period of every scheduled facility,
+/// within `SCHEDULE_CATCHUP_DAYS` (so downtime is caught up). The dedupe key
+/// makes each (facility, period, engine version) run once, across replicas.
+async fn schedule_due_periods(state: &AppState, now: OffsetDateTime) -> Result<u64, StoreError> {
+    let from = now - time::Duration::days(i64::from(state.settings.readings.schedule_catchup_days));
+    let mut after: Option<String> = None;
+    let mut enqueued = 0u64;
+    loop {
+        let page = state.store.list_facilities(200, after.as_deref()).await?;
+        for facility in &page {
+            if facility.schedule == "none" || facility.schedule.is_empty() {
+                continue;
+            }
+            let periods = thermaliq_core::readings::parse_facility(facility.document.as_bytes())
+                .and_then(|f| {
+                    thermaliq_core::readings::closed_periods(&f.time_zone, f.schedule, from, now)
+                });
+            let periods = match periods {
+                Ok(periods) => periods,
+                Err(err) => {
+                    tracing::warn!(
+                        component = "Scheduler",
+                        facility_id = facility.facility_id.as_str(),
+                        error_message = %err,
+                        "Facility schedule skipped"
+                    );
+                    continue;
+                }
+            };
+            for period in periods {
+                let (start, end) = (
+                    period.start.format(&Rfc3339).unwrap_or_default(),
+                    period.end.format(&Rfc3339).unwrap_or_default(),
+                );
+                let dedupe = format!(
+                    "schedule:{}:{start}:{}",
+                    facility.facility_id,
+                    thermaliq_core::ENGINE_VERSION
+                );
+                let body = json!({"facility_id": facility.facility_id, "time_period": {"start": start, "end": end}});
+                let job = enqueue(
+                    state,
+                    SCHEDULED_CALCULATION,
+                    json!({"body": body.to_string()}),
+                    Some(dedupe),
+                )
+                .await?;
+                if job.attempts == 0 && job.status.as_str() == "queued" {
+                    enqueued += 1;
+                }
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == 200 => after = Some(last.facility_id.clone()),
+            _ => break,
+        }
+    }
+    Ok(enqueued)
 }
 
 /// Why a job did not complete.
@@ -245,7 +333,7 @@ fn calculation_result(
 async fn execute(state: &AppState, job: &JobRecord) -> Result<Value, JobError> {
     let fixed_id = calculation_id_for_job(&job.job_id);
     match job.kind.as_str() {
-        CALCULATE => {
+        CALCULATE | SCHEDULED_CALCULATION => {
             let payload: CalculatePayload = parse(&job.payload)?;
             calculation_result(
                 run_calculation(state, payload.body.as_bytes(), None, Some(fixed_id)).await,

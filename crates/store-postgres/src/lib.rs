@@ -23,8 +23,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use thermaliq_store::{
-    AuditEntry, CalculationQuery, CalculationRecord, IdempotencyOutcome, Invalidation, JobRecord,
-    JobStatus, NewJob, Scope, Store, StoreError, TokenRecord,
+    AuditEntry, CalculationQuery, CalculationRecord, CorrectedReading, FacilityRecord,
+    IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading,
+    ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord, collapse_readings,
+    corrections_audit_detail, validate_readings,
 };
 use time::OffsetDateTime;
 
@@ -456,6 +458,238 @@ async fn commit(tx: sqlx::Transaction<'_, Postgres>) -> Result<(), Failure> {
     })
 }
 
+// ------------------------------------------------------------- readings
+
+/// Rows per multi-row `INSERT` of readings (bound as arrays and `unnest`ed).
+const READINGS_CHUNK: usize = 1000;
+
+/// Monthly partitions are created for these years; other timestamps land in
+/// the DEFAULT partition (never given a monthly partition, so the DEFAULT
+/// partition never holds rows of a month that gets one).
+const PARTITIONED_YEARS: std::ops::Range<i32> = 2000..2100;
+
+/// Advisory lock key serialising partition DDL (creation, retention's drops)
+/// against inserts, which take it shared.
+const PARTITION_LOCK: i64 = 0x7468_6572_6d69_7101; // "thermiq" + 1
+
+/// The monthly partition holding `t`, if its year is managed.
+fn partition_of(t: OffsetDateTime) -> Option<(i32, u8)> {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    PARTITIONED_YEARS
+        .contains(&t.year())
+        .then(|| (t.year(), u8::from(t.month())))
+}
+
+fn partition_name((year, month): (i32, u8)) -> String {
+    format!("energy_readings_p{year:04}{month:02}")
+}
+
+/// `(year, month)` back from a partition name.
+fn parse_partition_name(name: &str) -> Option<(i32, u8)> {
+    let digits = name.strip_prefix("energy_readings_p")?;
+    if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = digits[..4].parse().ok()?;
+    let month: u8 = digits[4..].parse().ok()?;
+    (1..=12).contains(&month).then_some((year, month))
+}
+
+/// The first instant of the month (UTC).
+fn month_start((year, month): (i32, u8)) -> OffsetDateTime {
+    let month = time::Month::try_from(month).unwrap_or(time::Month::January);
+    time::Date::from_calendar_date(year, month, 1)
+        .unwrap_or(time::Date::MIN)
+        .midnight()
+        .assume_utc()
+}
+
+fn next_month((year, month): (i32, u8)) -> (i32, u8) {
+    if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    }
+}
+
+/// Creates the monthly partitions named in `missing` (idempotent; under the
+/// exclusive partition lock, in its own transaction).
+async fn create_partitions(conn: &mut PgConnection, missing: &[String]) -> Result<(), Failure> {
+    let mut tx = conn.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PARTITION_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    for name in missing {
+        let Some(month) = parse_partition_name(name) else {
+            continue;
+        };
+        let from = month_start(month);
+        let to = month_start(next_month(month));
+        let fmt = time::macros::format_description!("[year]-[month]-[day] 00:00:00+00");
+        let (Ok(from), Ok(to)) = (from.format(fmt), to.format(fmt)) else {
+            continue;
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF energy_readings \
+             FOR VALUES FROM ('{from}') TO ('{to}')"
+        )))
+        .execute(&mut *tx)
+        .await?;
+    }
+    commit(tx).await
+}
+
+/// Inserts rows whose keys are new (others are left alone); returns how many
+/// were inserted.
+async fn insert_new_readings(
+    conn: &mut PgConnection,
+    facility_id: &str,
+    rows: &[&NewReading],
+) -> Result<u64, sqlx::Error> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(READINGS_CHUNK) {
+        let (tags, stamps, values, qualities) = columns(chunk);
+        inserted += sqlx::query(
+            "INSERT INTO energy_readings \
+                 (facility_id, tag, timestamp, value, quality, ingested_at, corrected) \
+             SELECT $1, t.tag, t.ts, t.value, t.quality, now(), false \
+             FROM unnest($2::text[], $3::timestamptz[], $4::float8[], $5::text[]) \
+                 AS t(tag, ts, value, quality) \
+             ON CONFLICT (facility_id, tag, timestamp) DO NOTHING",
+        )
+        .bind(facility_id)
+        .bind(tags)
+        .bind(stamps)
+        .bind(values)
+        .bind(qualities)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(inserted)
+}
+
+type Columns<'a> = (
+    Vec<&'a str>,
+    Vec<OffsetDateTime>,
+    Vec<f64>,
+    Vec<&'static str>,
+);
+
+fn columns<'a>(rows: &[&'a NewReading]) -> Columns<'a> {
+    (
+        rows.iter().map(|r| r.tag.as_str()).collect(),
+        rows.iter().map(|r| r.timestamp).collect(),
+        rows.iter().map(|r| r.value).collect(),
+        rows.iter().map(|r| r.quality.as_str()).collect(),
+    )
+}
+
+/// Applies corrections: inserts new keys, replaces stored readings that
+/// differ; returns (inserted, corrected readings).
+async fn apply_corrections(
+    conn: &mut PgConnection,
+    facility_id: &str,
+    rows: &[&NewReading],
+) -> Result<(u64, Vec<CorrectedReading>), sqlx::Error> {
+    use std::collections::HashMap;
+    let mut inserted = 0;
+    let mut corrected = Vec::new();
+    for chunk in rows.chunks(READINGS_CHUNK) {
+        let (tags, stamps, values, qualities) = columns(chunk);
+        // The values being replaced, for the audit entry (rows locked).
+        let old_rows = sqlx::query(
+            "SELECT tag, timestamp, value, quality FROM energy_readings \
+             WHERE facility_id = $1 AND (tag, timestamp) IN \
+                 (SELECT * FROM unnest($2::text[], $3::timestamptz[])) \
+             FOR UPDATE",
+        )
+        .bind(facility_id)
+        .bind(&tags)
+        .bind(&stamps)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut old: HashMap<(String, OffsetDateTime), (f64, ReadingQuality)> = HashMap::new();
+        for row in &old_rows {
+            let quality: String = row.try_get(3)?;
+            if let Some(q) = ReadingQuality::parse(&quality) {
+                old.insert((row.try_get(0)?, row.try_get(1)?), (row.try_get(2)?, q));
+            }
+        }
+        let changed = sqlx::query(
+            "INSERT INTO energy_readings AS r \
+                 (facility_id, tag, timestamp, value, quality, ingested_at, corrected) \
+             SELECT $1, t.tag, t.ts, t.value, t.quality, now(), false \
+             FROM unnest($2::text[], $3::timestamptz[], $4::float8[], $5::text[]) \
+                 AS t(tag, ts, value, quality) \
+             ON CONFLICT (facility_id, tag, timestamp) DO UPDATE \
+                 SET value = EXCLUDED.value, quality = EXCLUDED.quality, \
+                     ingested_at = EXCLUDED.ingested_at, corrected = true \
+                 WHERE r.value <> EXCLUDED.value OR r.quality <> EXCLUDED.quality \
+             RETURNING r.tag, r.timestamp, r.value, r.quality, r.corrected",
+        )
+        .bind(facility_id)
+        .bind(&tags)
+        .bind(&stamps)
+        .bind(&values)
+        .bind(&qualities)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &changed {
+            if !row.try_get::<bool, _>(4)? {
+                inserted += 1;
+                continue;
+            }
+            let tag: String = row.try_get(0)?;
+            let timestamp: OffsetDateTime = row.try_get(1)?;
+            let quality: String = row.try_get(3)?;
+            corrected.push(CorrectedReading {
+                old: old.get(&(tag.clone(), timestamp)).copied(),
+                tag,
+                timestamp,
+                value: row.try_get(2)?,
+                quality: ReadingQuality::parse(&quality).unwrap_or_default(),
+            });
+        }
+    }
+    Ok((inserted, corrected))
+}
+
+fn reading_from_row(row: &PgRow) -> Result<ReadingRecord, StoreError> {
+    let quality: &str = row.try_get(3).map_err(corrupt)?;
+    Ok(ReadingRecord {
+        tag: row.try_get(0).map_err(corrupt)?,
+        timestamp: row.try_get(1).map_err(corrupt)?,
+        value: row.try_get(2).map_err(corrupt)?,
+        quality: ReadingQuality::parse(quality)
+            .ok_or_else(|| StoreError::Corrupt(format!("reading quality '{quality}'")))?,
+        corrected: row.try_get(4).map_err(corrupt)?,
+    })
+}
+
+fn facility_from_row(row: &PgRow) -> Result<FacilityRecord, StoreError> {
+    fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
+        row: &'r PgRow,
+        col: &str,
+    ) -> Result<T, StoreError> {
+        row.try_get(col).map_err(corrupt)
+    }
+    Ok(FacilityRecord {
+        facility_id: get(row, "facility_id")?,
+        name: get(row, "name")?,
+        process_type: get(row, "process_type")?,
+        time_zone: get(row, "time_zone")?,
+        schedule: get(row, "schedule")?,
+        document: get(row, "document")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+const FACILITY_COLUMNS: &str =
+    "facility_id, name, process_type, time_zone, schedule, document, created_at, updated_at";
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
@@ -638,6 +872,264 @@ impl Store for PostgresStore {
                 .await?)
         })?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn put_facility(
+        &self,
+        facility: &FacilityRecord,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        with_retry!(self, |conn| async {
+            let mut tx = conn.begin().await?;
+            let created: bool = sqlx::query_scalar(
+                "INSERT INTO facilities (facility_id, name, process_type, time_zone, schedule, \
+                     document, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (facility_id) DO UPDATE SET name = EXCLUDED.name, \
+                     process_type = EXCLUDED.process_type, time_zone = EXCLUDED.time_zone, \
+                     schedule = EXCLUDED.schedule, document = EXCLUDED.document, \
+                     updated_at = EXCLUDED.updated_at \
+                 RETURNING (xmax = 0)",
+            )
+            .bind(&facility.facility_id)
+            .bind(&facility.name)
+            .bind(&facility.process_type)
+            .bind(&facility.time_zone)
+            .bind(&facility.schedule)
+            .bind(&facility.document)
+            .bind(to_micros(facility.created_at))
+            .bind(to_micros(facility.updated_at))
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut entry = audit.clone();
+            entry.detail = format!("{{\"created\":{created},\"detail\":{}}}", audit.detail);
+            insert_audit(&mut tx, &entry).await?;
+            commit(tx).await?;
+            Ok(created)
+        })
+    }
+
+    async fn get_facility(&self, facility_id: &str) -> Result<Option<FacilityRecord>, StoreError> {
+        let row = with_retry!(self, |conn| async {
+            Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {FACILITY_COLUMNS} FROM facilities WHERE facility_id = $1"
+            )))
+            .bind(facility_id)
+            .fetch_optional(&mut *conn)
+            .await?)
+        })?;
+        row.as_ref().map(facility_from_row).transpose()
+    }
+
+    async fn list_facilities(
+        &self,
+        limit: u32,
+        after_id: Option<&str>,
+    ) -> Result<Vec<FacilityRecord>, StoreError> {
+        let rows = with_retry!(self, |conn| async {
+            Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {FACILITY_COLUMNS} FROM facilities \
+                 WHERE ($1::text IS NULL OR facility_id > $1) ORDER BY facility_id LIMIT $2"
+            )))
+            .bind(after_id)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await?)
+        })?;
+        rows.iter().map(facility_from_row).collect()
+    }
+
+    async fn insert_readings(
+        &self,
+        facility_id: &str,
+        rows: &[NewReading],
+        audit: Option<&AuditEntry>,
+    ) -> Result<InsertSummary, StoreError> {
+        validate_readings(facility_id, rows, audit)?;
+        let (kept, repeats) = collapse_readings(rows);
+        if kept.is_empty() {
+            return Ok(InsertSummary {
+                duplicates: repeats,
+                ..InsertSummary::default()
+            });
+        }
+        let mut months: Vec<String> = kept
+            .iter()
+            .filter_map(|r| partition_of(r.timestamp))
+            .map(partition_name)
+            .collect();
+        months.sort();
+        months.dedup();
+        let plain: Vec<&NewReading> = kept.iter().filter(|r| !r.correction).collect();
+        let fixes: Vec<&NewReading> = kept.iter().filter(|r| r.correction).collect();
+        with_retry!(self, |conn| async {
+            loop {
+                let mut tx = conn.begin().await?;
+                // Shared: partitions checked here are not dropped before commit.
+                sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+                    .bind(PARTITION_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                let missing: Vec<String> = sqlx::query_scalar(
+                    "SELECT n FROM unnest($1::text[]) AS n WHERE to_regclass(n) IS NULL",
+                )
+                .bind(&months)
+                .fetch_all(&mut *tx)
+                .await?;
+                if !missing.is_empty() {
+                    tx.rollback().await?;
+                    create_partitions(&mut *conn, &missing).await?;
+                    continue;
+                }
+                let mut summary = InsertSummary {
+                    duplicates: repeats,
+                    ..InsertSummary::default()
+                };
+                let inserted = insert_new_readings(&mut tx, facility_id, &plain).await?;
+                summary.inserted += inserted;
+                summary.duplicates += plain.len() as u64 - inserted;
+                let (inserted, corrected) = apply_corrections(&mut tx, facility_id, &fixes).await?;
+                summary.inserted += inserted;
+                summary.corrected = corrected.len() as u64;
+                summary.duplicates += fixes.len() as u64 - inserted - summary.corrected;
+                if let (Some(audit), false) = (audit, corrected.is_empty()) {
+                    let mut entry = audit.clone();
+                    entry.detail =
+                        corrections_audit_detail(&corrected, summary.corrected, &audit.detail);
+                    insert_audit(&mut tx, &entry).await?;
+                }
+                commit(tx).await?;
+                break Ok(summary);
+            }
+        })
+    }
+
+    async fn read_readings_page(
+        &self,
+        facility_id: &str,
+        from_inclusive: OffsetDateTime,
+        to_inclusive: OffsetDateTime,
+        after: Option<(&str, OffsetDateTime)>,
+        limit: u32,
+    ) -> Result<Vec<ReadingRecord>, StoreError> {
+        let from = to_micros(from_inclusive);
+        let to = to_micros(to_inclusive);
+        if limit == 0 || from > to {
+            return Ok(Vec::new());
+        }
+        let after = after.map(|(tag, ts)| (tag, to_micros(ts)));
+        let rows = with_retry!(self, |conn| async {
+            let mut out: Vec<PgRow> = Vec::new();
+            // Tag by tag: the primary key (facility_id, tag, timestamp) seeks
+            // to the window within a tag, and to the next tag.
+            let (mut tag, mut after_ts) = match after {
+                Some((tag, ts)) => (Some(tag.to_owned()), Some(ts)),
+                None => (
+                    sqlx::query_scalar(
+                        "SELECT tag FROM energy_readings WHERE facility_id = $1 \
+                         ORDER BY tag LIMIT 1",
+                    )
+                    .bind(facility_id)
+                    .fetch_optional(&mut *conn)
+                    .await?,
+                    None,
+                ),
+            };
+            while let Some(current) = tag.take() {
+                let remaining = limit as usize - out.len();
+                let rows = sqlx::query(
+                    "SELECT tag, timestamp, value, quality, corrected FROM energy_readings \
+                     WHERE facility_id = $1 AND tag = $2 AND timestamp >= $3 \
+                       AND timestamp <= $4 AND ($5::timestamptz IS NULL OR timestamp > $5) \
+                     ORDER BY timestamp LIMIT $6",
+                )
+                .bind(facility_id)
+                .bind(&current)
+                .bind(from)
+                .bind(to)
+                .bind(after_ts.take())
+                .bind(remaining as i64)
+                .fetch_all(&mut *conn)
+                .await?;
+                let full = rows.len() == remaining;
+                out.extend(rows);
+                if full {
+                    break;
+                }
+                tag = sqlx::query_scalar(
+                    "SELECT tag FROM energy_readings WHERE facility_id = $1 AND tag > $2 \
+                     ORDER BY tag LIMIT 1",
+                )
+                .bind(facility_id)
+                .bind(&current)
+                .fetch_optional(&mut *conn)
+                .await?;
+            }
+            Ok(out)
+        })?;
+        rows.iter().map(reading_from_row).collect()
+    }
+
+    async fn count_readings(
+        &self,
+        facility_id: &str,
+        from_inclusive: OffsetDateTime,
+        to_inclusive: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = with_retry!(self, |conn| async {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM energy_readings \
+                 WHERE facility_id = $1 AND timestamp >= $2 AND timestamp <= $3",
+            )
+            .bind(facility_id)
+            .bind(to_micros(from_inclusive))
+            .bind(to_micros(to_inclusive))
+            .fetch_one(&mut *conn)
+            .await?)
+        })?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn delete_readings_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let before = to_micros(before);
+        with_retry!(self, |conn| async {
+            let mut tx = conn.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PARTITION_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            let partitions: Vec<String> = sqlx::query_scalar(
+                "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                 WHERE i.inhparent = 'energy_readings'::regclass",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut deleted: u64 = 0;
+            for name in partitions {
+                let Some(month) = parse_partition_name(&name) else {
+                    continue;
+                };
+                if month_start(next_month(month)) > before {
+                    continue;
+                }
+                // Entirely older than the cut-off: count, then drop it whole.
+                let n: i64 =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {name}")))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {name}")))
+                    .execute(&mut *tx)
+                    .await?;
+                deleted += u64::try_from(n).unwrap_or(0);
+            }
+            deleted += sqlx::query("DELETE FROM energy_readings WHERE timestamp < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            commit(tx).await?;
+            Ok(deleted)
+        })
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<JobRecord, StoreError> {
@@ -1027,6 +1519,31 @@ mod tests {
             to_micros(t),
             time::macros::datetime!(1999-12-31 23:59:59.999_999 UTC)
         );
+    }
+
+    #[test]
+    fn monthly_partitions_cover_utc_months_of_managed_years() {
+        use time::macros::datetime;
+        assert_eq!(
+            partition_of(datetime!(2025-11-30 23:59:59.999999 UTC)),
+            Some((2025, 11))
+        );
+        assert_eq!(
+            partition_of(datetime!(2025-12-01 00:30:00 +01:00)),
+            Some((2025, 11)),
+            "months are UTC months"
+        );
+        assert_eq!(partition_of(datetime!(1999-12-31 23:59:59 UTC)), None);
+        assert_eq!(partition_of(datetime!(2100-01-01 00:00:00 UTC)), None);
+        assert_eq!(partition_name((2025, 1)), "energy_readings_p202501");
+        assert_eq!(
+            parse_partition_name("energy_readings_p202501"),
+            Some((2025, 1))
+        );
+        assert_eq!(parse_partition_name("energy_readings_default"), None);
+        assert_eq!(parse_partition_name("energy_readings_p202513"), None);
+        assert_eq!(next_month((2025, 12)), (2026, 1));
+        assert_eq!(month_start((2026, 1)), datetime!(2026-01-01 00:00:00 UTC));
     }
 
     #[test]

@@ -12,8 +12,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlitePool};
 use thermaliq_store::{
-    AuditEntry, CalculationQuery, CalculationRecord, IdempotencyOutcome, Invalidation, JobRecord,
-    JobStatus, NewJob, Scope, Store, StoreError, TokenRecord,
+    AuditEntry, CalculationQuery, CalculationRecord, CorrectedReading, FacilityRecord,
+    IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading,
+    ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord, collapse_readings,
+    corrections_audit_detail, truncate_to_micros, validate_readings,
 };
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
@@ -210,6 +212,165 @@ fn job_from_row(row: &SqliteRow) -> Result<JobRecord, StoreError> {
 fn jobs_from_rows(rows: &[SqliteRow]) -> Result<Vec<JobRecord>, StoreError> {
     rows.iter().map(job_from_row).collect()
 }
+
+/// Rows per multi-row `INSERT` of readings (7 parameters a row, far below
+/// SQLite's limit of 32766 variables).
+const READINGS_CHUNK: usize = 500;
+
+/// Parses the stored form 'YYYY-MM-DD HH:MM:SS.ffffff' without the generic
+/// parser (millions of readings are read per calculation).
+fn parse_time_fast(text: &str) -> Result<OffsetDateTime, StoreError> {
+    let b = text.as_bytes();
+    let shape_ok = b.len() == 26
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.';
+    if !shape_ok {
+        return parse_time(text);
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let parts = (|| {
+        Some((
+            num(0..4)?,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+            num(20..26)?,
+        ))
+    })();
+    let Some((year, month, day, hour, minute, second, micro)) = parts else {
+        return parse_time(text);
+    };
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok());
+    let date = month.and_then(|m| {
+        time::Date::from_calendar_date(
+            i32::try_from(year).unwrap_or(0),
+            m,
+            u8::try_from(day).unwrap_or(0),
+        )
+        .ok()
+    });
+    let clock = time::Time::from_hms_micro(
+        u8::try_from(hour).unwrap_or(99),
+        u8::try_from(minute).unwrap_or(99),
+        u8::try_from(second).unwrap_or(99),
+        micro,
+    )
+    .ok();
+    match (date, clock) {
+        (Some(date), Some(clock)) => Ok(time::PrimitiveDateTime::new(date, clock).assume_utc()),
+        _ => parse_time(text),
+    }
+}
+
+fn facility_from_row(row: &SqliteRow) -> Result<FacilityRecord, StoreError> {
+    let text = |col: &str| row.try_get::<String, _>(col).map_err(corrupt);
+    Ok(FacilityRecord {
+        facility_id: text("facility_id")?,
+        name: text("name")?,
+        process_type: text("process_type")?,
+        time_zone: text("time_zone")?,
+        schedule: text("schedule")?,
+        document: text("document")?,
+        created_at: parse_time(&text("created_at")?)?,
+        updated_at: parse_time(&text("updated_at")?)?,
+    })
+}
+
+fn quality_of(text: &str) -> Result<ReadingQuality, StoreError> {
+    ReadingQuality::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("reading quality '{text}'")))
+}
+
+fn reading_from_row(row: &SqliteRow) -> Result<ReadingRecord, StoreError> {
+    let quality: &str = row.try_get(3).map_err(corrupt)?;
+    let corrected: i64 = row.try_get(4).map_err(corrupt)?;
+    Ok(ReadingRecord {
+        tag: row.try_get(0).map_err(corrupt)?,
+        timestamp: parse_time_fast(row.try_get::<&str, _>(1).map_err(corrupt)?)?,
+        value: row.try_get(2).map_err(corrupt)?,
+        quality: quality_of(quality)?,
+        corrected: corrected != 0,
+    })
+}
+
+/// `INSERT ... VALUES (?1, ?3, ?4, ?5, ?6, ?2, 0), ... ON CONFLICT DO NOTHING`
+/// for `n` rows: `?1` the facility, `?2` the ingest time, then 4 a row.
+fn insert_readings_sql(n: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO energy_readings (facility_id, tag, timestamp, value, quality, ingested_at, \
+         corrected) VALUES ",
+    );
+    for i in 0..n {
+        let p = 3 + 4 * i;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?1, ?{}, ?{}, ?{}, ?{}, ?2, 0)",
+            p,
+            p + 1,
+            p + 2,
+            p + 3
+        ));
+    }
+    sql.push_str(" ON CONFLICT (facility_id, tag, timestamp) DO NOTHING");
+    sql
+}
+
+/// Inserts `rows` (keys not yet stored are inserted, others left alone);
+/// returns how many were inserted.
+async fn insert_new_readings(
+    conn: &mut sqlx::SqliteConnection,
+    facility_id: &str,
+    ingested_at: &str,
+    rows: &[&NewReading],
+) -> Result<u64, StoreError> {
+    let mut inserted = 0;
+    let full_sql = insert_readings_sql(READINGS_CHUNK.min(rows.len()));
+    for chunk in rows.chunks(READINGS_CHUNK) {
+        let sql = if chunk.len() == READINGS_CHUNK.min(rows.len()) {
+            full_sql.clone()
+        } else {
+            insert_readings_sql(chunk.len())
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(facility_id)
+            .bind(ingested_at);
+        for r in chunk {
+            q = q
+                .bind(&r.tag)
+                .bind(format_time(r.timestamp))
+                .bind(r.value)
+                .bind(r.quality.as_str());
+        }
+        inserted += q
+            .execute(&mut *conn)
+            .await
+            .map_err(classify)?
+            .rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// The distinct facility ids of `energy_readings`, by index seeks.
+const READING_FACILITIES: &str = "WITH RECURSIVE f(id) AS ( \
+     SELECT MIN(facility_id) FROM energy_readings \
+     UNION ALL \
+     SELECT (SELECT MIN(facility_id) FROM energy_readings WHERE facility_id > f.id) \
+     FROM f WHERE f.id IS NOT NULL) \
+     SELECT id FROM f WHERE id IS NOT NULL";
 
 async fn insert_audit(
     conn: &mut sqlx::SqliteConnection,
@@ -419,6 +580,278 @@ impl Store for SqliteStore {
             .await
             .map_err(classify)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn put_facility(
+        &self,
+        facility: &FacilityRecord,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM facilities WHERE facility_id = ?")
+                .bind(&facility.facility_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(classify)?;
+        let created = existing.is_none();
+        let sql = if created {
+            "INSERT INTO facilities (facility_id, name, process_type, time_zone, schedule, \
+             document, updated_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        } else {
+            "UPDATE facilities SET name = ?2, process_type = ?3, time_zone = ?4, schedule = ?5, \
+             document = ?6, updated_at = ?7 WHERE facility_id = ?1 AND ?8 IS NOT NULL"
+        };
+        sqlx::query(sql)
+            .bind(&facility.facility_id)
+            .bind(&facility.name)
+            .bind(&facility.process_type)
+            .bind(&facility.time_zone)
+            .bind(&facility.schedule)
+            .bind(&facility.document)
+            .bind(format_time(facility.updated_at))
+            .bind(format_time(facility.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let mut entry = audit.clone();
+        entry.detail = format!("{{\"created\":{created},\"detail\":{}}}", audit.detail);
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(classify)?;
+        Ok(created)
+    }
+
+    async fn get_facility(&self, facility_id: &str) -> Result<Option<FacilityRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM facilities WHERE facility_id = ?")
+            .bind(facility_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(classify)?;
+        row.as_ref().map(facility_from_row).transpose()
+    }
+
+    async fn list_facilities(
+        &self,
+        limit: u32,
+        after_id: Option<&str>,
+    ) -> Result<Vec<FacilityRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM facilities WHERE (?1 IS NULL OR facility_id > ?1) \
+             ORDER BY facility_id LIMIT ?2",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(classify)?;
+        rows.iter().map(facility_from_row).collect()
+    }
+
+    async fn insert_readings(
+        &self,
+        facility_id: &str,
+        rows: &[NewReading],
+        audit: Option<&AuditEntry>,
+    ) -> Result<InsertSummary, StoreError> {
+        validate_readings(facility_id, rows, audit)?;
+        let (kept, repeats) = collapse_readings(rows);
+        let mut summary = InsertSummary {
+            duplicates: repeats,
+            ..InsertSummary::default()
+        };
+        if kept.is_empty() {
+            return Ok(summary);
+        }
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        let ingested_at: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {NOW}")))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let plain: Vec<&NewReading> = kept.iter().filter(|r| !r.correction).collect();
+        let inserted = insert_new_readings(&mut tx, facility_id, &ingested_at, &plain).await?;
+        summary.inserted += inserted;
+        summary.duplicates += plain.len() as u64 - inserted;
+
+        // Corrections (rare): one look-up each, under the writer's lock.
+        let mut fresh: Vec<&NewReading> = Vec::new();
+        let mut corrected: Vec<CorrectedReading> = Vec::new();
+        for r in kept.iter().filter(|r| r.correction) {
+            let ts = format_time(r.timestamp);
+            let old = sqlx::query(
+                "SELECT value, quality FROM energy_readings \
+                 WHERE facility_id = ?1 AND tag = ?2 AND timestamp = ?3",
+            )
+            .bind(facility_id)
+            .bind(&r.tag)
+            .bind(&ts)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(classify)?;
+            let Some(old) = old else {
+                fresh.push(r);
+                continue;
+            };
+            let old_value: f64 = old.try_get(0).map_err(corrupt)?;
+            let old_quality = quality_of(old.try_get::<&str, _>(1).map_err(corrupt)?)?;
+            if old_value == r.value && old_quality == r.quality {
+                summary.duplicates += 1;
+                continue;
+            }
+            sqlx::query(
+                "UPDATE energy_readings SET value = ?4, quality = ?5, ingested_at = ?6, \
+                 corrected = 1 WHERE facility_id = ?1 AND tag = ?2 AND timestamp = ?3",
+            )
+            .bind(facility_id)
+            .bind(&r.tag)
+            .bind(&ts)
+            .bind(r.value)
+            .bind(r.quality.as_str())
+            .bind(&ingested_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+            summary.corrected += 1;
+            corrected.push(CorrectedReading {
+                tag: r.tag.clone(),
+                timestamp: r.timestamp,
+                old: Some((old_value, old_quality)),
+                value: r.value,
+                quality: r.quality,
+            });
+        }
+        let inserted = insert_new_readings(&mut tx, facility_id, &ingested_at, &fresh).await?;
+        summary.inserted += inserted;
+        summary.duplicates += fresh.len() as u64 - inserted;
+        if let (Some(audit), false) = (audit, corrected.is_empty()) {
+            let mut entry = audit.clone();
+            entry.detail = corrections_audit_detail(&corrected, summary.corrected, &audit.detail);
+            insert_audit(&mut tx, &entry).await?;
+        }
+        tx.commit().await.map_err(classify)?;
+        Ok(summary)
+    }
+
+    async fn read_readings_page(
+        &self,
+        facility_id: &str,
+        from_inclusive: OffsetDateTime,
+        to_inclusive: OffsetDateTime,
+        after: Option<(&str, OffsetDateTime)>,
+        limit: u32,
+    ) -> Result<Vec<ReadingRecord>, StoreError> {
+        let from = format_time(truncate_to_micros(from_inclusive));
+        let to = format_time(truncate_to_micros(to_inclusive));
+        let mut out: Vec<ReadingRecord> = Vec::new();
+        if limit == 0 || from > to {
+            return Ok(out);
+        }
+        let mut conn = self.reader.acquire().await.map_err(classify)?;
+        // Tag by tag: within a tag the (facility_id, tag, timestamp) key gives
+        // a seek to the window; the next tag is one seek further.
+        let (mut tag, mut after_ts) = match after {
+            Some((tag, ts)) => (
+                Some(tag.to_owned()),
+                Some(format_time(truncate_to_micros(ts))),
+            ),
+            None => {
+                let first: Option<String> = sqlx::query_scalar(
+                    "SELECT tag FROM energy_readings WHERE facility_id = ? ORDER BY tag LIMIT 1",
+                )
+                .bind(facility_id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(classify)?;
+                (first, None)
+            }
+        };
+        while let Some(current) = tag.take() {
+            let remaining = limit as usize - out.len();
+            let rows = sqlx::query(
+                "SELECT tag, timestamp, value, quality, corrected FROM energy_readings \
+                 WHERE facility_id = ?1 AND tag = ?2 AND timestamp >= ?3 AND timestamp <= ?4 \
+                   AND (?5 IS NULL OR timestamp > ?5) \
+                 ORDER BY timestamp LIMIT ?6",
+            )
+            .bind(facility_id)
+            .bind(&current)
+            .bind(&from)
+            .bind(&to)
+            .bind(after_ts.take())
+            .bind(remaining as i64)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?;
+            for row in &rows {
+                out.push(reading_from_row(row)?);
+            }
+            if rows.len() == remaining {
+                break;
+            }
+            tag = sqlx::query_scalar(
+                "SELECT tag FROM energy_readings WHERE facility_id = ?1 AND tag > ?2 \
+                 ORDER BY tag LIMIT 1",
+            )
+            .bind(facility_id)
+            .bind(&current)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(classify)?;
+        }
+        Ok(out)
+    }
+
+    async fn count_readings(
+        &self,
+        facility_id: &str,
+        from_inclusive: OffsetDateTime,
+        to_inclusive: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM energy_readings \
+             WHERE facility_id = ?1 AND timestamp >= ?2 AND timestamp <= ?3",
+        )
+        .bind(facility_id)
+        .bind(format_time(truncate_to_micros(from_inclusive)))
+        .bind(format_time(truncate_to_micros(to_inclusive)))
+        .fetch_one(&self.reader)
+        .await
+        .map_err(classify)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn delete_readings_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let cut = format_time(truncate_to_micros(before));
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        let facilities: Vec<String> = sqlx::query_scalar(READING_FACILITIES)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let mut deleted = 0;
+        for facility_id in &facilities {
+            deleted += sqlx::query(
+                "DELETE FROM energy_readings WHERE facility_id = ?1 AND timestamp < ?2",
+            )
+            .bind(facility_id)
+            .bind(&cut)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(classify)?;
+        Ok(deleted)
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<JobRecord, StoreError> {
@@ -748,5 +1181,46 @@ fn idempotency_outcome(
         _ => Err(StoreError::Corrupt(format!(
             "idempotency key in state '{state}'"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_time_parser_agrees_with_the_generic_one() {
+        for text in [
+            "2025-11-01 00:00:00.000000",
+            "2025-11-01 23:59:59.999999",
+            "0001-01-01 00:00:00.000001",
+            "9999-12-31 23:59:59.999999",
+            "2024-02-29 12:34:56.123456",
+        ] {
+            assert_eq!(parse_time_fast(text).ok(), parse_time(text).ok(), "{text}");
+            assert_eq!(format_time(parse_time_fast(text).expect("parses")), text);
+        }
+        for bad in [
+            "2025-02-30 00:00:00.000000",
+            "2025-11-01 24:00:00.000000",
+            "2025-11-01T00:00:00.000000",
+            "2025-11-01 00:00:00",
+            "2025-1a-01 00:00:00.000000",
+        ] {
+            assert!(
+                matches!(parse_time_fast(bad), Err(StoreError::Corrupt(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn insert_sql_numbers_parameters_per_row() {
+        assert_eq!(
+            insert_readings_sql(2),
+            "INSERT INTO energy_readings (facility_id, tag, timestamp, value, quality, \
+             ingested_at, corrected) VALUES (?1, ?3, ?4, ?5, ?6, ?2, 0), \
+             (?1, ?7, ?8, ?9, ?10, ?2, 0) ON CONFLICT (facility_id, tag, timestamp) DO NOTHING"
+        );
     }
 }

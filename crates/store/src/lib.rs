@@ -213,6 +213,252 @@ pub enum IdempotencyOutcome {
     Mismatch,
 }
 
+/// A facility as stored: its canonical JSON document, byte for byte, plus
+/// the key columns operators query (`facilities`, also readable as the view
+/// `facility_configurations`). The store never interprets the document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacilityRecord {
+    pub facility_id: String,
+    pub name: String,
+    /// E.g. `boiler` (the model's `process_type`).
+    pub process_type: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    /// `none`, `hourly` or `daily` (not checked by the store).
+    pub schedule: String,
+    /// The facility's canonical JSON, kept byte for byte.
+    pub document: String,
+    /// When the facility was first stored. On replacement the stored value is
+    /// kept and this field is ignored.
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// The quality flag of a stored reading (`energy_readings.quality`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadingQuality {
+    #[default]
+    Good,
+    Uncertain,
+    Bad,
+}
+
+impl ReadingQuality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadingQuality::Good => "good",
+            ReadingQuality::Uncertain => "uncertain",
+            ReadingQuality::Bad => "bad",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReadingQuality> {
+        match text {
+            "good" => Some(ReadingQuality::Good),
+            "uncertain" => Some(ReadingQuality::Uncertain),
+            "bad" => Some(ReadingQuality::Bad),
+            _ => None,
+        }
+    }
+}
+
+/// One reading to store ([`Store::insert_readings`]); the facility is given
+/// per call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReading {
+    pub tag: String,
+    /// Stored to the microsecond (truncated); years 1 to 9999.
+    pub timestamp: OffsetDateTime,
+    /// Must be finite; `-0.0` is stored as `0.0` (SQLite cannot keep the sign).
+    pub value: f64,
+    pub quality: ReadingQuality,
+    /// The sender flags a value that replaces the stored one for the same
+    /// (facility, tag, timestamp).
+    pub correction: bool,
+}
+
+/// What [`Store::insert_readings`] did with the rows of one call; the three
+/// counts add up to the number of rows given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct InsertSummary {
+    /// New keys stored.
+    pub inserted: u64,
+    /// Rows whose key was stored already and that did not change it: not
+    /// corrections, or corrections equal (value and quality) to the stored
+    /// reading, or repeats of a key earlier in the same call.
+    pub duplicates: u64,
+    /// Corrections that replaced a different stored value or quality.
+    pub corrected: u64,
+}
+
+/// A stored reading, as [`Store::read_readings_page`] returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadingRecord {
+    pub tag: String,
+    pub timestamp: OffsetDateTime,
+    pub value: f64,
+    pub quality: ReadingQuality,
+    /// The value replaced an earlier one (a correction).
+    pub corrected: bool,
+}
+
+/// Timestamps of readings must lie in this range of years (both backends).
+pub const READING_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Checks the rows of an `insert_readings` call the same way on every
+/// backend: finite values, timestamps in [`READING_YEARS`], non-empty tags,
+/// and an audit entry when any row is a correction.
+pub fn validate_readings(
+    facility_id: &str,
+    rows: &[NewReading],
+    audit: Option<&AuditEntry>,
+) -> Result<(), StoreError> {
+    if facility_id.is_empty() {
+        return Err(StoreError::Backend("facility_id is empty".into()));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        if r.tag.is_empty() {
+            return Err(StoreError::Backend(format!("reading {i}: empty tag")));
+        }
+        if !r.value.is_finite() {
+            return Err(StoreError::Backend(format!(
+                "reading {i} ({}): value {} is not finite",
+                r.tag, r.value
+            )));
+        }
+        let year = r.timestamp.to_offset(time::UtcOffset::UTC).year();
+        if !READING_YEARS.contains(&year) {
+            return Err(StoreError::Backend(format!(
+                "reading {i} ({}): year {year} outside 1-9999",
+                r.tag
+            )));
+        }
+    }
+    if audit.is_none() && rows.iter().any(|r| r.correction) {
+        return Err(StoreError::Backend(
+            "corrections must be audited: no audit entry given".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reduces the rows of one call to one per key (tag, timestamp truncated to
+/// the microsecond): the last row flagged as a correction if any, else the
+/// first. Returns the kept rows (timestamps truncated, `-0.0` made `0.0`, in
+/// first-seen key order) and how many rows were dropped as repeats.
+pub fn collapse_readings(rows: &[NewReading]) -> (Vec<NewReading>, u64) {
+    use std::collections::HashMap;
+    let mut index: HashMap<(&str, OffsetDateTime), usize> = HashMap::with_capacity(rows.len());
+    let mut kept: Vec<NewReading> = Vec::with_capacity(rows.len());
+    let mut repeats = 0;
+    for r in rows {
+        let ts = truncate_to_micros(r.timestamp);
+        match index.get(&(r.tag.as_str(), ts)) {
+            None => {
+                index.insert((r.tag.as_str(), ts), kept.len());
+                let mut row = r.clone();
+                row.timestamp = ts;
+                row.value += 0.0;
+                kept.push(row);
+            }
+            Some(&i) => {
+                repeats += 1;
+                if r.correction {
+                    let mut row = r.clone();
+                    row.timestamp = ts;
+                    row.value += 0.0;
+                    kept[i] = row;
+                }
+            }
+        }
+    }
+    (kept, repeats)
+}
+
+/// `t` in UTC, truncated to the microsecond (as every stored time stamp).
+pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let nanos = t.nanosecond();
+    t.replace_nanosecond(nanos - nanos % 1_000)
+        .unwrap_or_else(|_| unreachable!("a whole number of microseconds is a valid nanosecond"))
+}
+
+/// The JSON `detail` of the audit entry `insert_readings` writes for a call
+/// that corrected readings: the count, up to [`AUDITED_CORRECTIONS`] of the
+/// corrected readings with their old and new values, and the caller's detail.
+pub fn corrections_audit_detail(
+    corrected: &[CorrectedReading],
+    total: u64,
+    caller_detail: &str,
+) -> String {
+    let mut out = format!("{{\"corrected\":{total},\"readings\":[");
+    for (i, c) in corrected.iter().take(AUDITED_CORRECTIONS).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let ts = c
+            .timestamp
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let old_value = c.old.map_or("null".to_owned(), |(v, _)| json_number(v));
+        let old_quality = c
+            .old
+            .map_or("null".to_owned(), |(_, q)| format!("\"{}\"", q.as_str()));
+        out.push_str(&format!(
+            "{{\"tag\":{},\"timestamp\":\"{ts}\",\"old_value\":{old_value},\"old_quality\":{old_quality},\"value\":{},\"quality\":\"{}\"}}",
+            json_string(&c.tag),
+            json_number(c.value),
+            c.quality.as_str()
+        ));
+    }
+    out.push_str("],\"detail\":");
+    out.push_str(if caller_detail.is_empty() {
+        "null"
+    } else {
+        caller_detail
+    });
+    out.push('}');
+    out
+}
+
+/// At most this many corrected readings are listed in one audit entry.
+pub const AUDITED_CORRECTIONS: usize = 1000;
+
+/// One corrected reading, for the audit entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrectedReading {
+    pub tag: String,
+    pub timestamp: OffsetDateTime,
+    /// The replaced value and quality (`None` if not known).
+    pub old: Option<(f64, ReadingQuality)>,
+    pub value: f64,
+    pub quality: ReadingQuality,
+}
+
+fn json_number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:?}")
+    } else {
+        "null".to_owned()
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The database cannot be reached or did not answer in time.
@@ -264,6 +510,93 @@ pub trait Store: Send + Sync + 'static {
     async fn find_token_by_hash(&self, token_hash: &str)
     -> Result<Option<TokenRecord>, StoreError>;
     async fn count_tokens(&self) -> Result<u64, StoreError>;
+
+    // ----------------------------------------------------------- facilities
+
+    /// Stores `facility` under its id: inserts it (returns `true`, created) or
+    /// replaces the stored one (returns `false`): every column is overwritten
+    /// except `created_at`, which keeps the stored value. Writes one audit
+    /// entry in the same transaction: `audit` with its `detail` wrapped as
+    /// `{"created":<bool>,"detail":<audit.detail>}`.
+    async fn put_facility(
+        &self,
+        facility: &FacilityRecord,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    async fn get_facility(&self, facility_id: &str) -> Result<Option<FacilityRecord>, StoreError>;
+
+    /// Up to `limit` facilities ordered by id (ids compare as bytes),
+    /// strictly after `after_id` when given (the last id of the previous page).
+    async fn list_facilities(
+        &self,
+        limit: u32,
+        after_id: Option<&str>,
+    ) -> Result<Vec<FacilityRecord>, StoreError>;
+
+    // ------------------------------------------------------------- readings
+    //
+    // Readings are keyed by (facility_id, tag, timestamp); timestamps are
+    // stored to the microsecond (truncated), UTC. The store does not check
+    // that the facility or its tags exist (the service does).
+
+    /// Stores the readings of one facility in one transaction (all or
+    /// nothing), in multi-row statements of a few hundred rows.
+    ///
+    /// Rows are first checked ([`validate_readings`]: finite values, years
+    /// 1–9999, non-empty tags, `audit` present if any row is a correction;
+    /// else `Backend` and nothing is stored), then reduced to one per key
+    /// ([`collapse_readings`]: the last correction, else the first row; the
+    /// other repeats count as `duplicates`). Each remaining row is:
+    /// * `inserted` when its key is new (`corrected = false`, also for a
+    ///   correction);
+    /// * `corrected` when it is a correction and its value or quality differs
+    ///   from the stored one: the stored value, quality and `ingested_at` are
+    ///   replaced and `corrected` becomes true;
+    /// * `duplicates` otherwise: the stored reading is kept unchanged.
+    ///
+    /// So re-sending a batch changes nothing and counts every row as a
+    /// duplicate. If anything was corrected, one audit entry is written in the
+    /// same transaction: `audit` with its detail replaced by
+    /// [`corrections_audit_detail`] (old and new values). `ingested_at` is the
+    /// database's clock.
+    async fn insert_readings(
+        &self,
+        facility_id: &str,
+        rows: &[NewReading],
+        audit: Option<&AuditEntry>,
+    ) -> Result<InsertSummary, StoreError>;
+
+    /// One page of a facility's readings with `from_inclusive <= timestamp <=
+    /// to_inclusive` (both bounds inclusive, truncated to the microsecond),
+    /// ordered by tag (as bytes) then timestamp, strictly after the key
+    /// `after` (the last `(tag, timestamp)` of the previous page) when given,
+    /// at most `limit` rows. A page shorter than `limit` is the last. Pages
+    /// are keyset-paginated: concatenated, they hold every matching reading
+    /// once, and each page costs index seeks plus its own rows however long
+    /// the history.
+    async fn read_readings_page(
+        &self,
+        facility_id: &str,
+        from_inclusive: OffsetDateTime,
+        to_inclusive: OffsetDateTime,
+        after: Option<(&str, OffsetDateTime)>,
+        limit: u32,
+    ) -> Result<Vec<ReadingRecord>, StoreError>;
+
+    /// How many readings of the facility have `from <= timestamp <= to`
+    /// (both inclusive, as [`Store::read_readings_page`]).
+    async fn count_readings(
+        &self,
+        facility_id: &str,
+        from_inclusive: OffsetDateTime,
+        to_inclusive: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    /// Retention: deletes every reading (all facilities) with `timestamp <
+    /// before` and returns how many. PostgreSQL drops whole monthly
+    /// partitions that lie entirely before `before` and deletes the rest.
+    async fn delete_readings_before(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
 
     // ------------------------------------------------------------ job queue
     //

@@ -39,7 +39,9 @@ pub use ingest::{
     CsvColumns, IngestOptions, IngestRow, ParsedReadings, ReadingsFormat, RowChecker, RowError,
     parse_readings,
 };
-pub use quality::{CompletenessFailure, DataQualityReport, build_normalized_input};
+pub use quality::{
+    CompletenessFailure, DataQualityReport, build_normalized_input, engine_input_from_readings,
+};
 pub use schedule::closed_periods;
 
 /// The quality flag of a reading.

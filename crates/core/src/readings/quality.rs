@@ -281,6 +281,34 @@ pub fn build_normalized_input(
         energy_losses_kwh: has_losses.then_some(losses),
         process: None,
         dead_state: None,
+        readings: None,
     };
     Ok((input, DataQualityReport::from_results(ordered)))
+}
+
+/// The engine input of a calculation from stored readings: the energies by
+/// category plus what the aggregation found, so the engine applies the
+/// completeness rule (strict: `CalculationError` naming the channels) and
+/// reports the data quality.
+pub fn engine_input_from_readings(
+    facility: &Facility,
+    period: &TimePeriod,
+    results: Vec<ChannelResult>,
+) -> Result<NormalizedInput, CoreError> {
+    let (mut input, report) = build_normalized_input(facility, period, results)?;
+    // Notes that hold in any mode: nothing is below a zero minimum.
+    let notes = report
+        .check_completeness(0.0, CalculationMode::Lenient)
+        .unwrap_or_default();
+    input.readings = Some(crate::request::ReadingsBasis {
+        data_quality: report.summary(),
+        channel_completeness: report
+            .channels
+            .iter()
+            .map(|c| (c.tag.clone(), c.completeness))
+            .collect(),
+        notes,
+        report: serde_json::to_value(&report).unwrap_or_default(),
+    });
+    Ok(input)
 }

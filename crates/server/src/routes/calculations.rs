@@ -13,9 +13,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use thermaliq_core::provenance::compute_and_seal;
+use thermaliq_core::request::CalculationSource;
+use thermaliq_core::request::parse_calculation_source;
 use thermaliq_core::request::parse_json_document;
 use thermaliq_core::verify::{StoredView, verify_stored};
-use thermaliq_core::{FieldProblem, ResultStatus, parse_calculation_request};
+use thermaliq_core::{FieldProblem, ResultStatus};
 use thermaliq_store::{AuditEntry, CalculationQuery, CalculationRecord, Invalidation, Scope};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -97,7 +99,7 @@ async fn calculate(
 /// Validates now (a bad request is refused at once, not in the queue), then queues.
 async fn enqueue_calculation(state: &AppState, body: &[u8]) -> Result<Response, ApiError> {
     state.metrics.calculation_requests.inc();
-    if let Err(err) = parse_calculation_request(body) {
+    if let Err(err) = parse_calculation_source(body) {
         let err = ApiError::from(err);
         state.metrics.count_error(err.error_type());
         return Err(err);
@@ -205,6 +207,11 @@ pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Ap
     })
 }
 
+/// The input a calculation is computed from, however it was obtained.
+struct ValidatedInput {
+    input: thermaliq_core::NormalizedInput,
+}
+
 /// Counts a request waiting for a calculation slot (part of
 /// `thermaliq_calculation_queue_depth`) until it is dropped.
 struct WaiterGuard<'a>(&'a std::sync::atomic::AtomicI64);
@@ -270,16 +277,22 @@ async fn validate_compute_store(
     fixed_id: Option<String>,
     started: Instant,
 ) -> Result<CalculationRecord, ApiError> {
-    let validated = parse_calculation_request(body)?;
+    let source = parse_calculation_source(body)?;
     let span = Span::current();
-    span.record("facility_id", validated.input.facility_id.as_str());
-    for c in &validated.unit_conversions {
-        tracing::info!(
-            from_unit = c.from_unit,
-            to_unit = c.to_unit,
-            conversion_factor = c.conversion_factor,
-            "Unit conversion"
-        );
+    let facility_id = match &source {
+        CalculationSource::Inline(v) => v.input.facility_id.clone(),
+        CalculationSource::FromReadings { facility_id, .. } => facility_id.clone(),
+    };
+    span.record("facility_id", facility_id.as_str());
+    if let CalculationSource::Inline(validated) = &source {
+        for c in &validated.unit_conversions {
+            tracing::info!(
+                from_unit = c.from_unit,
+                to_unit = c.to_unit,
+                conversion_factor = c.conversion_factor,
+                "Unit conversion"
+            );
+        }
     }
     let idempotent = fixed_id.is_some();
     let calculation_id = fixed_id.unwrap_or_else(|| format!("CALC-{}", ulid::Ulid::new()));
@@ -296,7 +309,15 @@ async fn validate_compute_store(
         drop(waiting);
         let _running = GaugeGuard::new(&state.metrics.active_calculations);
 
-        let sealed = compute_and_seal(&validated.input, &settings.engine);
+        let (input, engine_settings) = match source {
+            CalculationSource::Inline(validated) => (validated.input, settings.engine),
+            CalculationSource::FromReadings {
+                facility_id,
+                time_period,
+            } => crate::readings::engine_input(state, &facility_id, time_period).await?,
+        };
+        let validated = ValidatedInput { input };
+        let sealed = compute_and_seal(&validated.input, &engine_settings);
         let result = &sealed.result;
         let record = CalculationRecord {
             calculation_id: calculation_id.clone(),

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod calculations;
+pub mod facilities;
 pub mod health;
 pub mod jobs;
 pub mod physics;

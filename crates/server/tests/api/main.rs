@@ -13,5 +13,6 @@ mod listing;
 mod operations;
 mod physics;
 mod process;
+mod readings;
 mod replicas;
 mod sankey;

@@ -508,3 +508,174 @@ fn sankey_cli_renders_a_flow_graph_file() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));
 }
+
+async fn post_json(base: &str, path: &str, body: &Value) -> ::reqwest::Response {
+    ::reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(body)
+        .timeout(Duration::from_secs(900))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `thermaliq import readings` and the runbook's
+/// `scripts/test_calculation.sh --with-history --facility FAC-001`.
+#[tokio::test]
+async fn imported_readings_feed_the_runbook_history_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &[]);
+    let created = post_json(
+        &server.base,
+        "/v1/thermaliq/facilities",
+        &crate::readings::facility("FAC-001", "none"),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+
+    // The hour the script asks for, as CSV: gas 4 × 250 kWh, steam 800 kW each minute.
+    let mut csv = String::from("tag,timestamp,value\n");
+    let batch = crate::readings::one_hour(time::macros::datetime!(2025-11-01 00:00 UTC), 60);
+    for r in batch["readings"].as_array().unwrap() {
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            r["tag"].as_str().unwrap(),
+            r["timestamp"].as_str().unwrap(),
+            r["value"]
+        ));
+    }
+    csv.push_str("boiler9,2025-11-01T00:10:00Z,1\n");
+    let file = dir.path().join("readings.csv");
+    std::fs::write(&file, csv).unwrap();
+    let output = command(dir.path())
+        .args(["import", "readings", "--facility", "FAC-001"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "one row is refused: {stderr}"
+    );
+    assert!(
+        stderr.contains("line 67") && stderr.contains("100.0 %"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (
+            report["inserted"].as_u64(),
+            report["rejected_rows"].as_u64()
+        ),
+        (Some(65), Some(1))
+    );
+
+    let output = Command::new("bash")
+        .arg(script("test_calculation.sh"))
+        .args([
+            "--url",
+            &server.base,
+            "--token",
+            ADMIN_TOKEN,
+            "--with-history",
+            "--facility",
+            "FAC-001",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.contains("efficiency=80"), "{out}");
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+/// A period of 5,000,001 readings computes with peak RSS under 256 MiB: rows
+/// stream from the store in chunks into O(1)-memory accumulators. Expected
+/// energies from the generator: gas 2,500,000 one-minute intervals × 10 kWh;
+/// steam 500 kW for 2,500,000 minutes (41,666.67 h).
+#[tokio::test]
+async fn five_million_readings_compute_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(
+        dir.path(),
+        &[
+            ("ENABLE_CALCULATION_CHUNKING", "true"),
+            ("CALCULATION_TIMEOUT", "900"),
+            ("THERMALIQ_LOG", "warn"),
+        ],
+    );
+    let facility = serde_json::json!({
+        "facility_id": "FAC-M", "name": "Long history", "process_type": "boiler", "time_zone": "UTC",
+        "channels": [
+            {"tag": "gas", "role": "input", "category": "fuel", "kind": "interval_energy", "unit": "kWh",
+             "interval_minutes": 1, "stamping": "interval_end"},
+            {"tag": "steam_power", "role": "output", "category": "steam", "kind": "power", "unit": "kW"}]
+    });
+    assert_eq!(
+        post_json(&server.base, "/v1/thermaliq/facilities", &facility)
+            .await
+            .status(),
+        201
+    );
+
+    const MINUTES: i64 = 2_500_000;
+    let db = dir.path().join(thermaliq_server::SQLITE_FILE);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    for (tag, value, first, last) in [
+        ("gas", 10.0, 1, MINUTES),
+        ("steam_power", 500.0, 0, MINUTES),
+    ] {
+        let sql = format!(
+            "WITH RECURSIVE n(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             INSERT INTO energy_readings (facility_id, tag, timestamp, value, quality, ingested_at, corrected) \
+             SELECT 'FAC-M', '{tag}', strftime('%Y-%m-%d %H:%M:%S', '2021-01-01 00:00:00', '+' || i || ' minutes') || '.000000', \
+             {value}, 'good', '2026-01-01 00:00:00.000000', 0 FROM n"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+
+    let start = time::macros::datetime!(2021-01-01 00:00 UTC);
+    let end = start + time::Duration::minutes(MINUTES);
+    let fmt = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let request = serde_json::json!({"facility_id": "FAC-M", "time_period": {"start": fmt(start), "end": fmt(end)}});
+    let response = post_json(&server.base, "/v1/thermaliq/calculate", &request).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data_quality"]["data_point_count"], 5_000_001);
+    let input = body["energy_balance"]["total_input_kwh"].as_f64().unwrap();
+    assert!((input - 25_000_000.0).abs() < 1e-3, "{input}");
+    let expected = 500.0 * (MINUTES as f64 / 60.0) / 25_000_000.0 * 100.0;
+    assert!(
+        (body["efficiency"].as_f64().unwrap() - expected).abs() < 1e-6,
+        "{body}"
+    );
+
+    let peak_mib = peak_rss_kib(server.child.id()) / 1024;
+    println!("peak RSS while computing 5,000,001 readings: {peak_mib} MiB");
+    assert!(peak_mib < 256, "peak RSS {peak_mib} MiB");
+}

@@ -1,0 +1,120 @@
+//! Calculations from stored meter readings: the imperative shell around
+//! `core::readings`. Readings stream from the store page by page (keyset
+//! pagination, `CALCULATION_CHUNK_SIZE` rows at a time) into O(1)-memory
+//! per-channel accumulators, so memory stays bounded however long the period.
+
+use thermaliq_core::readings::{
+    AggregationOptions, Facility, FacilityAggregator, Quality, Reading, engine_input_from_readings,
+    fetch_window, parse_facility,
+};
+use thermaliq_core::request::{NormalizedInput, TimePeriod};
+use thermaliq_core::{EngineSettings, FieldProblem};
+use thermaliq_store::ReadingQuality;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Loads and parses a facility's stored configuration.
+pub async fn load_facility(state: &AppState, facility_id: &str) -> Result<Facility, ApiError> {
+    let record = state.store.get_facility(facility_id).await?.ok_or_else(|| ApiError::Validation {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        details: vec![FieldProblem::new(
+            "facility_id",
+            format!(
+                "{facility_id} has no facility configuration: create it with POST /v1/thermaliq/facilities \
+                 (its channels say which readings are inputs and outputs), or give the energies inline"
+            ),
+        )],
+    })?;
+    parse_facility(record.document.as_bytes()).map_err(|e| {
+        ApiError::Internal(format!(
+            "stored facility {facility_id} is not readable: {e}"
+        ))
+    })
+}
+
+pub fn aggregation_options(state: &AppState) -> AggregationOptions {
+    AggregationOptions {
+        max_interpolation_gap: time::Duration::minutes(i64::from(
+            state.settings.readings.max_interpolation_gap_minutes,
+        )),
+        ..AggregationOptions::default()
+    }
+}
+
+/// The engine input and settings of a period computed from stored readings.
+pub async fn engine_input(
+    state: &AppState,
+    facility_id: &str,
+    period: TimePeriod,
+) -> Result<(NormalizedInput, EngineSettings), ApiError> {
+    let facility = load_facility(state, facility_id).await?;
+    let options = aggregation_options(state);
+    let window = fetch_window(&facility, &period, &options);
+    let limits = &state.settings.readings;
+
+    let available = state
+        .store
+        .count_readings(facility_id, window.start, window.end)
+        .await?;
+    if available > limits.max_data_points_per_calculation && !limits.enable_calculation_chunking {
+        return Err(ApiError::Calculation {
+            message: format!(
+                "{available} readings in the period exceed MAX_DATA_POINTS_PER_CALCULATION ({}): shorten the \
+                 period or set ENABLE_CALCULATION_CHUNKING=true",
+                limits.max_data_points_per_calculation
+            ),
+            details: vec![FieldProblem::new(
+                "time_period",
+                "holds more readings than MAX_DATA_POINTS_PER_CALCULATION",
+            )],
+            calculation_id: None,
+        });
+    }
+    let page_size = if limits.enable_streaming_calculation {
+        limits.calculation_chunk_size
+    } else {
+        u32::try_from(limits.max_data_points_per_calculation.max(1)).unwrap_or(u32::MAX)
+    };
+
+    let mut aggregator = FacilityAggregator::new(&facility, &period, &options);
+    let mut after: Option<(String, time::OffsetDateTime)> = None;
+    let mut retrieved: u64 = 0;
+    loop {
+        let page = state
+            .store
+            .read_readings_page(
+                facility_id,
+                window.start,
+                window.end,
+                after.as_ref().map(|(tag, t)| (tag.as_str(), *t)),
+                page_size,
+            )
+            .await?;
+        let last_page = (page.len() as u64) < u64::from(page_size);
+        retrieved += page.len() as u64;
+        for r in &page {
+            let quality = match r.quality {
+                ReadingQuality::Good => Quality::Good,
+                ReadingQuality::Uncertain => Quality::Uncertain,
+                ReadingQuality::Bad => Quality::Bad,
+            };
+            aggregator.push(&r.tag, Reading::new(r.timestamp, r.value, quality));
+        }
+        match page.last() {
+            Some(r) if !last_page => after = Some((r.tag.clone(), r.timestamp)),
+            _ => break,
+        }
+    }
+    tracing::info!(
+        data_point_count = retrieved,
+        chunk_size = page_size,
+        "Data points retrieved"
+    );
+    let input = engine_input_from_readings(&facility, &period, aggregator.finish())?;
+    let mut settings = state.settings.engine;
+    if let Some(threshold) = facility.energy_balance_threshold {
+        settings.energy_balance_threshold = threshold;
+    }
+    Ok((input, settings))
+}

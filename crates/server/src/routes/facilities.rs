@@ -1,0 +1,299 @@
+//! Facilities (what is metered and how) and their readings.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use thermaliq_core::provenance::canonical_json;
+use thermaliq_core::readings::{
+    Facility, IngestOptions, Quality, ReadingsFormat, parse_facility, parse_readings,
+};
+use thermaliq_store::{AuditEntry, FacilityRecord, NewReading, ReadingQuality, Scope};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::calculations::read_body;
+use crate::state::AppState;
+
+/// Readings batches may be much larger than calculation requests.
+pub const MAX_READINGS_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Per-row errors listed in one answer (the count is always complete).
+const MAX_LISTED_ERRORS: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/thermaliq/facilities", post(create).get(list))
+        .route("/v1/thermaliq/facilities/{id}", get(get_one).put(replace))
+        .route(
+            "/v1/thermaliq/facilities/{id}/readings",
+            post(ingest).layer(DefaultBodyLimit::max(MAX_READINGS_BODY_BYTES)),
+        )
+}
+
+fn as_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn record(facility: &Facility) -> FacilityRecord {
+    let now = OffsetDateTime::now_utc();
+    FacilityRecord {
+        facility_id: facility.facility_id.clone(),
+        name: facility.name.clone(),
+        process_type: as_text(&facility.process_type),
+        time_zone: facility.time_zone.clone(),
+        schedule: as_text(&facility.schedule),
+        document: canonical_json(facility),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn view(r: &FacilityRecord) -> Value {
+    let mut doc: Value = serde_json::from_str(&r.document).unwrap_or(Value::Null);
+    doc["created_at"] = json!(r.created_at.format(&Rfc3339).unwrap_or_default());
+    doc["updated_at"] = json!(r.updated_at.format(&Rfc3339).unwrap_or_default());
+    doc
+}
+
+async fn save(
+    state: &AppState,
+    caller: &Caller,
+    facility: &Facility,
+) -> Result<FacilityRecord, ApiError> {
+    let rec = record(facility);
+    let audit = AuditEntry {
+        occurred_at: OffsetDateTime::now_utc(),
+        actor: caller.name.clone(),
+        action: "facility.put".to_owned(),
+        subject: facility.facility_id.clone(),
+        detail: json!({"channels": facility.channels.len()}).to_string(),
+    };
+    state.store.put_facility(&rec, &audit).await?;
+    Ok(state
+        .store
+        .get_facility(&facility.facility_id)
+        .await?
+        .unwrap_or(rec))
+}
+
+/// `POST /facilities`: creates; an existing id is a 409 (use PUT to replace).
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Admin)?;
+    let body = read_body(body)?;
+    let facility = parse_facility(&body)?;
+    if state
+        .store
+        .get_facility(&facility.facility_id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Validation {
+            status: StatusCode::CONFLICT,
+            details: vec![thermaliq_core::FieldProblem::new(
+                "facility_id",
+                "exists already: use PUT /v1/thermaliq/facilities/{id} to replace it",
+            )],
+        });
+    }
+    let stored = save(&state, &caller, &facility).await?;
+    Ok((StatusCode::CREATED, axum::Json(view(&stored))).into_response())
+}
+
+/// `PUT /facilities/{id}`: creates or replaces.
+async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Admin)?;
+    let body = read_body(body)?;
+    let facility = parse_facility(&body)?;
+    if facility.facility_id != id {
+        return Err(ApiError::validation(
+            "facility_id",
+            format!("must equal the id in the path ({id})"),
+        ));
+    }
+    let existed = state.store.get_facility(&id).await?.is_some();
+    let stored = save(&state, &caller, &facility).await?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, axum::Json(view(&stored))).into_response())
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Read)?;
+    let rec = state
+        .store
+        .get_facility(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("facility {id} does not exist")))?;
+    Ok(axum::Json(view(&rec)).into_response())
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Read)?;
+    let mut limit = 100u32;
+    let mut after = None;
+    for (key, value) in &params {
+        match key.as_str() {
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::validation("limit", "must be a whole number from 1 to 1000")
+                    })?
+            }
+            "cursor" => after = Some(value.clone()),
+            other => {
+                return Err(ApiError::validation(
+                    other,
+                    "is not a filter; use limit, cursor",
+                ));
+            }
+        }
+    }
+    let page = state.store.list_facilities(limit, after.as_deref()).await?;
+    let next = (page.len() == limit as usize)
+        .then(|| page.last().map(|f| f.facility_id.clone()))
+        .flatten();
+    let items: Vec<Value> = page.iter().map(view).collect();
+    Ok(
+        axum::Json(json!({"count": items.len(), "facilities": items, "next_cursor": next}))
+            .into_response(),
+    )
+}
+
+/// `POST /facilities/{id}/readings`: a JSON batch, NDJSON or CSV (by
+/// Content-Type). Good rows land even when others are refused; every refused
+/// row is reported with its row number. Idempotent on (facility, tag,
+/// timestamp): a re-sent batch counts once; rows flagged `correction`
+/// replace the stored value and are audited.
+async fn ingest(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Calculate)?;
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::Validation {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                details: vec![thermaliq_core::FieldProblem::new(
+                    "body",
+                    format!(
+                        "must be at most {MAX_READINGS_BODY_BYTES} bytes; send smaller batches"
+                    ),
+                )],
+            }
+        } else {
+            ApiError::validation("body", r.body_text())
+        }
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let format =
+        ReadingsFormat::from_content_type(content_type).ok_or_else(|| ApiError::Validation {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            details: vec![thermaliq_core::FieldProblem::new(
+                "Content-Type",
+                "must be application/json, application/x-ndjson or text/csv",
+            )],
+        })?;
+    let facility = crate::readings::load_facility(&state, &id).await?;
+    let parsed = parse_readings(
+        &body,
+        format,
+        &facility,
+        &IngestOptions::new(OffsetDateTime::now_utc()),
+    )?;
+    let rows: Vec<NewReading> = parsed
+        .rows
+        .iter()
+        .map(|r| NewReading {
+            tag: r.tag.clone(),
+            timestamp: r.timestamp,
+            value: r.value,
+            quality: match r.quality {
+                Quality::Good => ReadingQuality::Good,
+                Quality::Uncertain => ReadingQuality::Uncertain,
+                Quality::Bad => ReadingQuality::Bad,
+            },
+            correction: r.correction,
+        })
+        .collect();
+    let audit = AuditEntry {
+        occurred_at: OffsetDateTime::now_utc(),
+        actor: caller.name.clone(),
+        action: "readings.correct".to_owned(),
+        subject: id.clone(),
+        detail: "{}".to_owned(),
+    };
+    let any_correction = rows.iter().any(|r| r.correction);
+    let summary = if rows.is_empty() {
+        thermaliq_store::InsertSummary::default()
+    } else {
+        state
+            .store
+            .insert_readings(&id, &rows, any_correction.then_some(&audit))
+            .await?
+    };
+    tracing::info!(
+        rows = rows.len() as u64,
+        inserted = summary.inserted,
+        duplicates = summary.duplicates,
+        corrected = summary.corrected,
+        rejected = parsed.errors.len() as u64,
+        "Readings ingested"
+    );
+    let status = if rows.is_empty() && !parsed.errors.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let listed: Vec<_> = parsed.errors.iter().take(MAX_LISTED_ERRORS).collect();
+    Ok((
+        status,
+        axum::Json(json!({
+            "facility_id": id,
+            "accepted_rows": rows.len(),
+            "inserted": summary.inserted,
+            "duplicates": summary.duplicates,
+            "corrected": summary.corrected,
+            "rejected_rows": parsed.errors.len(),
+            "errors": listed,
+        })),
+    )
+        .into_response())
+}
