@@ -165,6 +165,15 @@ fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// Settings, with `--data-dir` (when given) over the configured data directory.
+fn settings_with_data_dir(data_dir: Option<PathBuf>) -> anyhow::Result<Settings> {
+    let mut settings = load_settings(None)?;
+    if let Some(dir) = data_dir {
+        settings.data_dir = dir;
+    }
+    Ok(settings)
+}
+
 /// Settings from `THERMALIQ_CONFIG` (if set) and the environment.
 fn load_settings(file: Option<&Path>) -> anyhow::Result<Settings> {
     let from_env = env_lookup("THERMALIQ_CONFIG").map(PathBuf::from);
@@ -179,24 +188,18 @@ fn load_settings(file: Option<&Path>) -> anyhow::Result<Settings> {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { bind, data_dir } => {
-            let mut settings = load_settings(None)?;
+            let mut settings = settings_with_data_dir(data_dir)?;
             if let Some(bind) = bind {
                 settings.bind = bind
                     .parse()
                     .with_context(|| format!("--bind '{bind}' is not an address:port"))?;
-            }
-            if let Some(dir) = data_dir {
-                settings.data_dir = dir;
             }
             telemetry::init(&settings.log_filter, Box::new(std::io::stdout()));
             serve(settings).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { data_dir } => {
-            let mut settings = load_settings(None)?;
-            if let Some(dir) = data_dir {
-                settings.data_dir = dir;
-            }
+            let settings = settings_with_data_dir(data_dir)?;
             let store = open_store(&settings).await?;
             store.close().await;
             println!("migrations applied ({} store)", store.backend());
@@ -210,10 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     data_dir,
                 },
         } => {
-            let mut settings = load_settings(None)?;
-            if let Some(dir) = data_dir {
-                settings.data_dir = dir;
-            }
+            let settings = settings_with_data_dir(data_dir)?;
             anyhow::ensure!(
                 !name.trim().is_empty() && name.len() <= 64,
                 "--name must be 1 to 64 characters"
@@ -254,10 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     data_dir,
                 },
         } => {
-            let mut settings = load_settings(None)?;
-            if let Some(dir) = data_dir {
-                settings.data_dir = dir;
-            }
+            let settings = settings_with_data_dir(data_dir)?;
             let store = open_store(&settings).await?;
             let report =
                 thermaliq_server::import::import_readings(store.as_ref(), &facility, &file).await;
@@ -283,10 +280,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kind,
             data_dir,
         } => {
-            let mut settings = load_settings(None)?;
-            if let Some(dir) = data_dir {
-                settings.data_dir = dir;
-            }
+            let settings = settings_with_data_dir(data_dir)?;
             sankey_offline(&settings, &source, &format, &kind).await
         }
     }

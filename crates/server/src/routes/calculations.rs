@@ -598,6 +598,38 @@ pub(crate) fn parse_instant(field: &str, text: &str) -> Result<OffsetDateTime, A
         })
 }
 
+/// A required `[from, to)` range of a request body: each bound an RFC 3339
+/// instant or a date, `to` after `from`. Problems are added to `problems`.
+pub(crate) fn required_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    let mut instant = |field: &str, value: Option<&str>| match value {
+        None => {
+            problems.push(FieldProblem::new(field, "is required"));
+            None
+        }
+        Some(text) => match parse_instant(field, text) {
+            Ok(t) => Some(t),
+            Err(ApiError::Validation { details, .. }) => {
+                problems.extend(details);
+                None
+            }
+            Err(_) => None,
+        },
+    };
+    let (from, to) = (instant("from", from), instant("to", to));
+    match (from, to) {
+        (Some(f), Some(t)) if t > f => Some((f, t)),
+        (Some(_), Some(_)) => {
+            problems.push(FieldProblem::new("to", "must be after from"));
+            None
+        }
+        _ => None,
+    }
+}
+
 /// `GET /calculations?facility_id=&status=&from=&to=&limit=&cursor=&format=`.
 async fn list(
     State(state): State<AppState>,
@@ -781,22 +813,7 @@ async fn invalidate(
     let body = read_body(body)?;
     let req: InvalidateRequest = parse_json_document(&body)?;
     let mut problems = Vec::new();
-    let mut instant = |field: &str, value: Option<String>| match value {
-        None => {
-            problems.push(FieldProblem::new(field, "is required"));
-            None
-        }
-        Some(text) => match parse_instant(field, &text) {
-            Ok(t) => Some(t),
-            Err(ApiError::Validation { details, .. }) => {
-                problems.extend(details);
-                None
-            }
-            Err(_) => None,
-        },
-    };
-    let from = instant("from", req.from);
-    let to = instant("to", req.to);
+    let range = required_range(req.from.as_deref(), req.to.as_deref(), &mut problems);
     let reason = req.reason.map(|r| r.trim().to_owned()).unwrap_or_default();
     if reason.is_empty() || reason.chars().count() > 500 {
         problems.push(FieldProblem::new(
@@ -804,12 +821,7 @@ async fn invalidate(
             "is required: 1 to 500 characters saying why",
         ));
     }
-    if let (Some(f), Some(t)) = (from, to)
-        && t <= f
-    {
-        problems.push(FieldProblem::new("to", "must be after from"));
-    }
-    let (Some(from), Some(to), true) = (from, to, problems.is_empty()) else {
+    let (Some((from, to)), true) = (range, problems.is_empty()) else {
         return Err(ApiError::Validation {
             status: StatusCode::BAD_REQUEST,
             details: problems,

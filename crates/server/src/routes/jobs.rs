@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::calculations::{parse_instant, read_body};
+use crate::routes::calculations::{read_body, required_range};
 use crate::state::AppState;
 use crate::worker;
 
@@ -110,29 +110,7 @@ async fn recalculate_batch(
             caller.require(Scope::Admin)?;
             let req: BatchRequest = parse_json_document(&body)?;
             let mut problems = Vec::new();
-            let mut instant = |field: &str, value: &Option<String>| match value {
-                None => {
-                    problems.push(FieldProblem::new(field, "is required"));
-                    None
-                }
-                Some(text) => match parse_instant(field, text) {
-                    Ok(t) => Some(t),
-                    Err(_) => {
-                        problems.push(FieldProblem::new(
-                            field,
-                            "must be an RFC 3339 timestamp or a date",
-                        ));
-                        None
-                    }
-                },
-            };
-            let from = instant("from", &req.from);
-            let to = instant("to", &req.to);
-            if let (Some(f), Some(t)) = (from, to)
-                && t <= f
-            {
-                problems.push(FieldProblem::new("to", "must be after from"));
-            }
+            let range = required_range(req.from.as_deref(), req.to.as_deref(), &mut problems);
             if let Some(reason) = &req.invalidate_reason
                 && (reason.trim().is_empty() || reason.chars().count() > 500)
             {
@@ -141,7 +119,7 @@ async fn recalculate_batch(
                     "must be 1 to 500 characters",
                 ));
             }
-            let (Some(from), Some(to), true) = (from, to, problems.is_empty()) else {
+            let (Some((from, to)), true) = (range, problems.is_empty()) else {
                 return Err(ApiError::Validation {
                     status: StatusCode::BAD_REQUEST,
                     details: problems,
