@@ -679,3 +679,133 @@ async fn five_million_readings_compute_in_bounded_memory() {
     println!("peak RSS while computing 5,000,001 readings: {peak_mib} MiB");
     assert!(peak_mib < 256, "peak RSS {peak_mib} MiB");
 }
+
+/// `validate_accuracy.sh` passes on intact rows and names a tampered one;
+/// `notify_recalculation.sh` reports old and new efficiency per facility and
+/// posts the notice to a webhook.
+#[tokio::test]
+async fn accuracy_validation_and_recalculation_notices() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &[]);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            post_runbook_case(&server.base).await["calculation_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new("bash");
+        cmd.args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let validate = script("validate_accuracy.sh");
+    let common = ["--url", server.base.as_str(), "--token", ADMIN_TOKEN];
+    let mut args = vec![validate.to_str().unwrap(), "--sample-size", "10"];
+    args.extend(common);
+    let (code, out) = run(&args, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("all 3 sampled"), "{out}");
+
+    // Tamper with one row behind the service's back.
+    let db = dir.path().join(thermaliq_server::SQLITE_FILE);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE calculations SET efficiency = 99.9 WHERE calculation_id = ?")
+        .bind(&ids[0])
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (code, out) = run(&args, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("FAIL {}", ids[0])), "{out}");
+
+    // Recalculate the second one and notify.
+    let response = ::reqwest::Client::new()
+        .post(format!("{}/v1/thermaliq/recalculate", server.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"original_calculation_id": ids[1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let new_id = response.json::<Value>().await.unwrap()["calculation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let csv = dir.path().join("affected_calculations.csv");
+    std::fs::write(
+        &csv,
+        format!("calculation_id,facility_id,created_at\n{},FAC-TEST-001,2026-11-27 00:00:00\n{},FAC-TEST-001,2026-11-27 00:00:00\n", ids[1], ids[2]),
+    )
+    .unwrap();
+
+    // A webhook peer that records what it is sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let received = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = vec![0u8; 65536];
+        let mut got = Vec::new();
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got);
+            if let Some(split) = text.find("\r\n\r\n") {
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if got.len() >= split + 4 + length {
+                    break;
+                }
+            }
+        }
+        let _ =
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        String::from_utf8_lossy(&got).into_owned()
+    });
+    let notify = script("notify_recalculation.sh");
+    let mut args = vec![notify.to_str().unwrap(), csv.to_str().unwrap()];
+    args.extend(common);
+    let (code, out) = run(&args, &[("NOTIFY_WEBHOOK_URL", hook.as_str())]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(&format!("(now {new_id})")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{}: 90.47619047619048 % (recalculation pending)",
+            ids[2]
+        )),
+        "{out}"
+    );
+    let request = received.join().unwrap();
+    assert!(
+        request.contains("\"facility_id\":\"FAC-TEST-001\"") && request.contains(&new_id),
+        "{request}"
+    );
+    let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
+    serde_json::from_str::<Value>(body).expect("the webhook receives valid JSON");
+}
