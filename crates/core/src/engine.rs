@@ -128,6 +128,10 @@ pub struct CalculationResult {
     /// surfaces, losses in kW) as `thermo::boiler::ProcessResult`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<serde_json::Value>,
+    /// Calculations from stored readings: the per-channel data-quality report
+    /// (completeness, counts, shares, stale channels, energies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_quality_details: Option<serde_json::Value>,
 }
 
 /// The efficiency by each method that could be applied.
@@ -303,6 +307,7 @@ pub fn evaluate(input: &NormalizedInput, settings: &EngineSettings) -> Calculati
         methods: None,
         second_law: None,
         process: None,
+        data_quality_details: input.readings.as_ref().map(|r| r.report.clone()),
     }
 }
 

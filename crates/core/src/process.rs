@@ -182,6 +182,7 @@ fn from_analysis(
         }),
         second_law: serde_json::to_value(&r.second_law).ok(),
         process: serde_json::to_value(r).ok(),
+        data_quality_details: None,
     }
 }
 
@@ -231,6 +232,7 @@ fn refused(input: &NormalizedInput, reason: &str) -> CalculationResult {
         methods: None,
         second_law: None,
         process: None,
+        data_quality_details: None,
     }
 }
 

@@ -487,6 +487,10 @@ pub fn calculation_view(r: &CalculationRecord) -> Value {
         "recalculated_from": r.recalculated_from,
         "created_at": rfc3339(r.created_at),
     });
+    // From stored readings: the per-channel report is the data quality shown.
+    if let Some(details) = result.get("data_quality_details").filter(|d| d.is_object()) {
+        view["data_quality"] = details.clone();
+    }
     // Process calculations also carry both methods, the second law and the analysis.
     for key in ["methods", "second_law", "process"] {
         if let Some(v) = result.get(key) {

@@ -188,6 +188,15 @@ async fn a_period_is_computed_from_stored_readings() {
     assert!((body["energy_balance"]["total_input_kwh"].as_f64().unwrap() - 1000.0).abs() < 1e-9);
     assert_eq!(body["data_quality"]["completeness"], 1.0, "{body}");
     assert_eq!(body["data_quality"]["data_point_count"], 65);
+    let channels = body["data_quality"]["channels"]
+        .as_array()
+        .expect("per-channel quality");
+    assert_eq!(channels.len(), 2);
+    assert!(
+        channels.iter().all(|c| c["completeness"] == 1.0),
+        "{channels:?}"
+    );
+    assert_eq!(body["data_quality"]["stale_channels"], json!([]));
     assert!(
         body["provenance"]["formulas"]
             .as_array()
