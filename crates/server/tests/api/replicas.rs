@@ -126,8 +126,40 @@ async fn three_replicas_share_the_store_and_run_each_job_once() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Freeze the victim (SIGSTOP) until it is caught holding leased jobs, so
+    // the kill always lands mid-job; then SIGKILL it, as `kill -9`.
     let victim = replicas.remove(1);
-    drop(victim); // SIGKILL, as `kill -9`
+    let pid = victim.child.id().to_string();
+    let owner = format!("%-{pid}-%");
+    let signal = |sig: &str| {
+        let status = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let freeze_deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        signal("-STOP");
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'running' AND lease_owner LIKE $1",
+        )
+        .bind(&owner)
+        .fetch_one(&mut sql)
+        .await
+        .unwrap();
+        if held > 0 {
+            println!("replica killed holding {held} leased job(s)");
+            break;
+        }
+        signal("-CONT");
+        assert!(
+            Instant::now() < freeze_deadline,
+            "the victim replica never held a job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(victim); // SIGKILL (a stopped process dies too)
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let depth = metric(&client, &bases[0], "thermaliq_calculation_queue_depth").await;
