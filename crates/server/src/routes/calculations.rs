@@ -207,11 +207,6 @@ pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Ap
     })
 }
 
-/// The input a calculation is computed from, however it was obtained.
-struct ValidatedInput {
-    input: thermaliq_core::NormalizedInput,
-}
-
 /// Counts a request waiting for a calculation slot (part of
 /// `thermaliq_calculation_queue_depth`) until it is dropped.
 struct WaiterGuard<'a>(&'a std::sync::atomic::AtomicI64);
@@ -316,14 +311,13 @@ async fn validate_compute_store(
                 time_period,
             } => crate::readings::engine_input(state, &facility_id, time_period).await?,
         };
-        let validated = ValidatedInput { input };
-        let sealed = compute_and_seal(&validated.input, &engine_settings);
+        let sealed = compute_and_seal(&input, &engine_settings);
         let result = &sealed.result;
         let record = CalculationRecord {
             calculation_id: calculation_id.clone(),
-            facility_id: validated.input.facility_id.clone(),
-            period_start: validated.input.time_period.start,
-            period_end: validated.input.time_period.end,
+            facility_id: input.facility_id.clone(),
+            period_start: input.time_period.start,
+            period_end: input.time_period.end,
             efficiency: match result.status {
                 ResultStatus::Completed => result.efficiency,
                 ResultStatus::Failed => None,
