@@ -11,7 +11,13 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use thermo::if97;
 
-const FILE: &str = "../../../shared/reference/iapws_if97_verification.jsonl";
+/// A copy of the team's `shared/reference/iapws_if97_verification.jsonl`
+/// (IAPWS R7-97(2012) verification tables, cross-checked against an
+/// independent implementation), kept in the repository so a clean clone
+/// tests the same values; `shared_reference_is_unchanged` catches drift.
+const FILE: &str = "tests/data/iapws_if97_verification.jsonl";
+/// The shared original, beside the checkout (present on the team's machines and in CI).
+const SHARED: &str = "../../../shared/reference/iapws_if97_verification.jsonl";
 
 /// Lines per table in the reference file (R7-97 Tables 5, 15, 33, 42 give
 /// v, u, h, s and cp, w at three points each; the backward tables give T).
@@ -137,12 +143,8 @@ fn half_unit_in_last_digit(published: f64) -> f64 {
 #[test]
 fn r7_97_verification_tables_5_7_9_15_24_29_33_35_36_42() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FILE);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "IAPWS verification file missing: {} ({e}); it is part of shared/reference",
-            path.display()
-        )
-    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("IAPWS verification file missing: {} ({e})", path.display()));
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let mut per_table: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -214,5 +216,21 @@ fn r7_97_verification_tables_5_7_9_15_24_29_33_35_36_42() {
     assert_eq!(
         per_table, expected,
         "lines per table differ from the file as transcribed (54 lines)"
+    );
+}
+
+/// The repository copy must equal the shared reference whenever the latter is
+/// there; where it is not (a clone outside the workplace) say so.
+#[test]
+fn shared_reference_is_unchanged() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(shared) = std::fs::read_to_string(dir.join(SHARED)) else {
+        println!("SKIPPED: shared/reference not beside the checkout; the repository copy is used");
+        return;
+    };
+    let copy = std::fs::read_to_string(dir.join(FILE)).expect("repository copy");
+    assert_eq!(
+        copy, shared,
+        "shared/reference changed: update crates/thermo/tests/data"
     );
 }
