@@ -126,7 +126,7 @@ pub struct BoilerSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blowdown_treatment: Option<BlowdownTreatment>,
     pub flue_gas: FlueGasSpec,
-    #[serde(default = "default_25")]
+    #[serde(default = "crate::combustion::default_reference_temperature_c")]
     pub combustion_air_temperature_c: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel_temperature_c: Option<f64>,
@@ -169,7 +169,7 @@ pub struct FurnaceSpec {
     pub fuel: FuelStreamSpec,
     pub load: LoadSpec,
     pub flue_gas: FlueGasSpec,
-    #[serde(default = "default_25")]
+    #[serde(default = "crate::combustion::default_reference_temperature_c")]
     pub combustion_air_temperature_c: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel_temperature_c: Option<f64>,
@@ -217,10 +217,6 @@ pub struct HeatExchangerSpec {
     pub ambient_temperature_c: Option<f64>,
     #[serde(default)]
     pub surfaces: Vec<SurfaceSpec>,
-}
-
-fn default_25() -> f64 {
-    25.0
 }
 
 // ---------------------------------------------------------------------------

@@ -316,7 +316,7 @@ pub struct CombustionInput {
     pub fuel: FuelSpec,
     pub flue_gas: FlueGasSpec,
     /// Combustion air temperature entering the boundary, °C.
-    #[serde(default = "default_25")]
+    #[serde(default = "default_reference_temperature_c")]
     pub combustion_air_temperature_c: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel_temperature_c: Option<f64>,
@@ -350,7 +350,7 @@ impl CombustionInput {
 #[serde(deny_unknown_fields)]
 pub struct CombustionConditions {
     /// Combustion air temperature entering the boundary, °C.
-    #[serde(default = "default_25")]
+    #[serde(default = "default_reference_temperature_c")]
     pub combustion_air_temperature_c: f64,
     /// Fuel temperature, °C (default: the reference temperature, no credit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,8 +369,9 @@ pub struct CombustionConditions {
     pub basis: Option<Basis>,
 }
 
-fn default_25() -> f64 {
-    25.0
+/// Serde default of air and fuel temperatures: the PTC 4 reference temperature.
+pub(crate) fn default_reference_temperature_c() -> f64 {
+    REFERENCE_TEMPERATURE_C
 }
 
 // ---------------------------------------------------------------------------

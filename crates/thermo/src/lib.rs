@@ -23,3 +23,16 @@ pub mod power;
 pub mod units;
 
 pub use error::ThermoError;
+
+/// Helpers shared by the unit tests of this crate.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// Asserts `actual` is within `rel` (relative) of the published `expected`.
+    pub fn assert_rel(actual: f64, expected: f64, rel: f64, what: &str) {
+        let err = ((actual - expected) / expected).abs();
+        assert!(
+            err <= rel,
+            "{what}: got {actual}, expected {expected} (rel err {err:e} > {rel:e})"
+        );
+    }
+}

@@ -116,14 +116,7 @@ impl std::fmt::Display for PowerUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assert_rel(actual: f64, expected: f64, rel: f64, what: &str) {
-        let err = ((actual - expected) / expected).abs();
-        assert!(
-            err <= rel,
-            "{what}: got {actual}, expected {expected} (rel err {err:e} > {rel:e})"
-        );
-    }
+    use crate::test_support::assert_rel;
 
     #[test]
     fn kw_is_the_identity() {
