@@ -7,6 +7,7 @@
 //! can be re-verified years later ([`verify::verify_stored`]). No I/O, no
 //! async, no clock: time stamps come in as data.
 
+pub mod canonical;
 pub mod engine;
 pub mod error;
 pub mod process;

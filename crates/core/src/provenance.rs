@@ -3,22 +3,61 @@
 //!
 //! Canonical JSON here means: object keys sorted bytewise, no insignificant
 //! white space, numbers as `serde_json` writes them (shortest round-trip form,
-//! so the same `f64` always gives the same text).
+//! so the same `f64` always gives the same text); see [`crate::canonical`].
+//!
+//! Each stored document carries its schema version: schema 1 (rows written
+//! before the service layer) has no `schema_version` key; schema 2 adds
+//! `"schema_version": 2` to both the input and the result document. `/verify`
+//! re-seals a stored input in the schema it was written in, so old rows stay
+//! reproducible.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::canonical::to_canonical_vec;
 use crate::engine::{CalculationResult, evaluate};
 use crate::request::NormalizedInput;
 use crate::settings::EngineSettings;
+
+/// The schema of documents sealed today.
+pub const SCHEMA_VERSION: u32 = 2;
+/// Documents without a `schema_version` key were written by schema 1.
+const FIRST_SCHEMA: u32 = 1;
+
+fn first_schema() -> u32 {
+    FIRST_SCHEMA
+}
+
+fn is_first_schema(version: &u32) -> bool {
+    *version == FIRST_SCHEMA
+}
 
 /// The exact document the engine computes from: it is what `input_hash`
 /// covers and what `/verify` recomputes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanonicalInput {
+    #[serde(default = "first_schema", skip_serializing_if = "is_first_schema")]
+    pub schema_version: u32,
     pub input: NormalizedInput,
     pub settings: EngineSettings,
+}
+
+/// [`CanonicalInput`] by reference, so sealing does not copy the input.
+#[derive(Serialize)]
+struct CanonicalInputRef<'a> {
+    #[serde(skip_serializing_if = "is_first_schema")]
+    schema_version: u32,
+    input: &'a NormalizedInput,
+    settings: &'a EngineSettings,
+}
+
+/// The stored result document: the engine result plus its schema version.
+#[derive(Serialize)]
+struct ResultDocument<'a> {
+    #[serde(skip_serializing_if = "is_first_schema")]
+    schema_version: u32,
+    #[serde(flatten)]
+    result: &'a CalculationResult,
 }
 
 /// A computed calculation with its canonical documents and their hashes,
@@ -33,15 +72,28 @@ pub struct Sealed {
     pub output_hash: String,
 }
 
-/// Evaluates `input` under `settings` and seals input and output.
+/// Evaluates `input` under `settings` and seals input and output in today's schema.
 pub fn compute_and_seal(input: &NormalizedInput, settings: &EngineSettings) -> Sealed {
-    let canonical = CanonicalInput {
-        input: input.clone(),
-        settings: *settings,
-    };
+    seal_in_schema(input, settings, SCHEMA_VERSION)
+}
+
+/// [`compute_and_seal`] in a given schema version (`/verify` re-seals an old
+/// row in the schema it was written in).
+pub fn seal_in_schema(
+    input: &NormalizedInput,
+    settings: &EngineSettings,
+    schema_version: u32,
+) -> Sealed {
     let result = evaluate(input, settings);
-    let canonical_input = canonical_json(&canonical);
-    let canonical_result = canonical_json(&result);
+    let canonical_input = canonical_json(&CanonicalInputRef {
+        schema_version,
+        input,
+        settings,
+    });
+    let canonical_result = canonical_json(&ResultDocument {
+        schema_version,
+        result: &result,
+    });
     Sealed {
         canonical_energy_flows: canonical_json(&result.energy_flows),
         input_hash: sha256_hex(canonical_input.as_bytes()),
@@ -57,42 +109,10 @@ pub fn compute_and_seal(input: &NormalizedInput, settings: &EngineSettings) -> S
 /// Every type passed here is plain data (maps with string keys, finite
 /// numbers), so serialisation cannot fail; a failure would be a programming
 /// error, not bad input.
-pub fn canonical_json<T: Serialize>(value: &T) -> String {
-    let value = serde_json::to_value(value).expect("plain data serialises to JSON");
-    let mut out = String::new();
-    write_canonical(&value, &mut out);
-    out
-}
-
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            // Sort explicitly: serde_json's map order depends on a cargo feature.
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
-            for (n, (key, item)) in entries.into_iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(item, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
+pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let bytes = to_canonical_vec(value).expect("plain data serialises to canonical JSON");
+    // The writer emits only serde_json's UTF-8 output and ASCII punctuation.
+    String::from_utf8(bytes).expect("canonical JSON is UTF-8")
 }
 
 /// Lower-case hex SHA-256 of `bytes` (FIPS 180-4).
@@ -110,6 +130,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::request::parse_calculation_request;
+    use serde_json::Value;
 
     /// FIPS 180-2 Appendix B.1 test vector: SHA-256("abc").
     #[test]

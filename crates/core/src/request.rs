@@ -309,6 +309,12 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
     let inputs = stream("energy_input", dto.energy_input, energies_required);
     let outputs = stream("energy_output", dto.energy_output, energies_required);
     let losses = stream("energy_losses", dto.energy_losses, false);
+    check_finite_figures(
+        inputs.as_ref(),
+        outputs.as_ref(),
+        losses.as_ref(),
+        &mut problems,
+    );
 
     if !problems.is_empty() {
         return Err(CoreError::Validation(problems));
@@ -334,6 +340,51 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
     })
 }
 
+/// Every figure the engine derives (sums, efficiency, shares, closure) must be
+/// finite: each value may be finite while their sum, or a ratio against a
+/// vanishing input, overflows `f64` (e.g. two inputs of 1e308 kWh, or 5e-324
+/// kWh of fuel against 1 kWh of steam).
+fn check_finite_figures(
+    inputs: Option<&BTreeMap<String, f64>>,
+    outputs: Option<&BTreeMap<String, f64>>,
+    losses: Option<&BTreeMap<String, f64>>,
+    problems: &mut Vec<FieldProblem>,
+) {
+    let sum = |map: Option<&BTreeMap<String, f64>>| map.map_or(0.0, |m| m.values().sum::<f64>());
+    let (total_in, total_out, total_losses) = (sum(inputs), sum(outputs), sum(losses));
+    let mut overflowed = false;
+    for (field, total) in [
+        ("energy_input", total_in),
+        ("energy_output", total_out),
+        ("energy_losses", total_losses),
+    ] {
+        if !total.is_finite() {
+            overflowed = true;
+            problems.push(FieldProblem::new(
+                field,
+                format!("must sum to a finite energy (at most {:e} kWh)", f64::MAX),
+            ));
+        }
+    }
+    if overflowed {
+        return;
+    }
+    if !(total_out + total_losses).is_finite() {
+        problems.push(FieldProblem::new(
+            "energy_output",
+            "with energy_losses must sum to a finite energy",
+        ));
+        return;
+    }
+    let largest = total_in.max(total_out + total_losses);
+    if total_in > 0.0 && !(largest / total_in * 100.0).is_finite() {
+        problems.push(FieldProblem::new(
+            "energy_input",
+            "is too small against energy_output/energy_losses for a finite efficiency and balance",
+        ));
+    }
+}
+
 fn validate_period(
     dto: Option<TimePeriodDto>,
     problems: &mut Vec<FieldProblem>,
@@ -351,7 +402,17 @@ fn validate_period(
             return None;
         };
         match OffsetDateTime::parse(&text, &Rfc3339) {
-            Ok(t) => Some(t.to_offset(time::UtcOffset::UTC)),
+            // An instant late in year 9999 with a negative offset is in year 10000 in UTC.
+            Ok(t) => match t.checked_to_offset(time::UtcOffset::UTC) {
+                Some(utc) => Some(utc),
+                None => {
+                    problems.push(FieldProblem::new(
+                        field,
+                        "must fall between years 0001 and 9999 in UTC",
+                    ));
+                    None
+                }
+            },
             Err(_) => {
                 problems.push(FieldProblem::new(
                     field,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::ENGINE_VERSION;
 use crate::engine::CalculationResult;
-use crate::provenance::{CanonicalInput, canonical_json, compute_and_seal, sha256_hex};
+use crate::provenance::{CanonicalInput, canonical_json, seal_in_schema, sha256_hex};
 
 /// What the store holds for one calculation, column by column.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +64,14 @@ pub fn verify_stored(row: StoredView<'_>) -> VerificationReport {
     };
 
     let recomputed = match serde_json::from_str::<CanonicalInput>(row.canonical_input) {
-        Ok(canonical) => Some(compute_and_seal(&canonical.input, &canonical.settings).output_hash),
+        Ok(canonical) => Some(
+            seal_in_schema(
+                &canonical.input,
+                &canonical.settings,
+                canonical.schema_version,
+            )
+            .output_hash,
+        ),
         Err(err) => {
             problems.push(format!("stored input is not readable: {err}"));
             None
@@ -144,7 +151,7 @@ fn check_columns(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provenance::Sealed;
+    use crate::provenance::{Sealed, compute_and_seal};
     use crate::request::parse_calculation_request;
     use crate::settings::EngineSettings;
 

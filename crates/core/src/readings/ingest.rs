@@ -33,6 +33,8 @@ use crate::request::parse_json_document;
 use super::Quality;
 use super::facility::Facility;
 
+/// The earliest year a reading may carry.
+pub const EARLIEST_READING_YEAR: i32 = 1900;
 /// How far in the future a reading may be stamped by default (meter clocks drift).
 pub const DEFAULT_FUTURE_HORIZON_MINUTES: i64 = 5;
 
@@ -360,6 +362,15 @@ impl<'a> RowChecker<'a> {
                             "`{text}` is not an RFC 3339 timestamp with a UTC offset, e.g. \
                              2025-11-01T00:15:00Z"
                         ),
+                    );
+                    None
+                }
+                // No meter kept readings before 1900; earlier years are typos
+                // (year 0 or 1) that the databases store inconsistently.
+                Ok(t) if t.year() < EARLIEST_READING_YEAR => {
+                    fail(
+                        "timestamp",
+                        format!("{text} is before the year {EARLIEST_READING_YEAR}"),
                     );
                     None
                 }
