@@ -43,3 +43,29 @@ fn full_engine_call(name: &str) {
     let req = parse_calculation_request(divan::black_box(case(name))).unwrap();
     divan::black_box(compute_and_seal(&req.input, &EngineSettings::default()));
 }
+
+#[divan::bench(args = ["runbook", "losses+units"])]
+fn seal_parts_canonical_input(bencher: divan::Bencher, name: &str) {
+    let req = parse_calculation_request(case(name)).unwrap();
+    bencher.bench(|| thermaliq_core::provenance::canonical_json(divan::black_box(&req.input)));
+}
+
+#[divan::bench(args = ["runbook", "losses+units"])]
+fn seal_parts_canonical_result(bencher: divan::Bencher, name: &str) {
+    let req = parse_calculation_request(case(name)).unwrap();
+    let result = evaluate(&req.input, &EngineSettings::default());
+    bencher.bench(|| thermaliq_core::provenance::canonical_json(divan::black_box(&result)));
+}
+
+#[divan::bench]
+fn seal_parts_sha256_4k(bencher: divan::Bencher) {
+    let data = vec![b'x'; 4096];
+    bencher.bench(|| thermaliq_core::provenance::sha256_hex(divan::black_box(&data)));
+}
+
+#[divan::bench(args = ["runbook"])]
+fn seal_parts_plain_serde_json(bencher: divan::Bencher, name: &str) {
+    let req = parse_calculation_request(case(name)).unwrap();
+    let result = evaluate(&req.input, &EngineSettings::default());
+    bencher.bench(|| serde_json::to_vec(divan::black_box(&result)).unwrap());
+}

@@ -45,59 +45,102 @@ struct Canonical<'a> {
     out: &'a mut Vec<u8>,
 }
 
-/// Members of one object: values in `scratch`, keys beside their byte range.
+/// Members of one object, written in place as they arrive (`"key":value`,
+/// comma-separated) with each member's key and byte range remembered. Derived
+/// structs mostly arrive in some fixed field order; at the end the members
+/// are put in key order by one copy of the object's body, unless they are in
+/// order already.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
-    scratch: Vec<u8>,
-    members: Vec<(String, usize, usize)>,
+    /// Where the body (after `{`) starts.
+    body_start: usize,
+    members: Vec<(Key, usize, usize)>,
     pending_key: Option<String>,
     /// For `{"Variant": {...}}`: the variant name wrapping the object.
-    variant: Option<&'static str>,
+    variant: bool,
+}
+
+/// A member name: a struct field's static name, or a map key.
+enum Key {
+    Field(&'static str),
+    Owned(String),
+}
+
+impl Key {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Field(k) => k.as_bytes(),
+            Key::Owned(k) => k.as_bytes(),
+        }
+    }
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Field(k) => k,
+            Key::Owned(k) => k,
+        }
+    }
 }
 
 impl<'a> Object<'a> {
-    fn new(out: &'a mut Vec<u8>, len: Option<usize>, variant: Option<&'static str>) -> Self {
-        Object {
+    fn new(
+        out: &'a mut Vec<u8>,
+        len: Option<usize>,
+        variant: Option<&'static str>,
+    ) -> Result<Self> {
+        if let Some(variant) = variant {
+            out.push(b'{');
+            json_scalar(out, variant)?;
+            out.push(b':');
+        }
+        out.push(b'{');
+        let body_start = out.len();
+        Ok(Object {
             out,
-            scratch: Vec::new(),
+            body_start,
             members: Vec::with_capacity(len.unwrap_or(8)),
             pending_key: None,
-            variant,
-        }
+            variant: variant.is_some(),
+        })
     }
 
-    fn member<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<()> {
-        let start = self.scratch.len();
+    fn member<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<()> {
+        if !self.members.is_empty() {
+            self.out.push(b',');
+        }
+        let start = self.out.len();
+        json_scalar(self.out, key.as_str())?;
+        self.out.push(b':');
         value.serialize(Canonical {
-            out: &mut self.scratch,
+            out: &mut *self.out,
         })?;
-        self.members.push((key, start, self.scratch.len()));
+        self.members.push((key, start, self.out.len()));
         Ok(())
     }
 
     fn finish(mut self) -> Result<()> {
-        // Stable sort: of repeated keys the last one wins, as in a map.
-        self.members
-            .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        self.members.reverse();
-        self.members.dedup_by(|later, earlier| later.0 == earlier.0);
-        self.members.reverse();
-        if let Some(variant) = self.variant {
-            self.out.push(b'{');
-            json_scalar(self.out, variant)?;
-            self.out.push(b':');
-        }
-        self.out.push(b'{');
-        for (n, (key, start, end)) in self.members.iter().enumerate() {
-            if n > 0 {
-                self.out.push(b',');
+        let sorted = self
+            .members
+            .windows(2)
+            .all(|pair| pair[0].0.as_bytes() < pair[1].0.as_bytes());
+        if !sorted {
+            // Stable sort; of repeated keys the last one wins, as in a map.
+            self.members
+                .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            self.members.reverse();
+            self.members
+                .dedup_by(|later, earlier| later.0.as_bytes() == earlier.0.as_bytes());
+            self.members.reverse();
+            let body = self.out.split_off(self.body_start);
+            for (n, (_, start, end)) in self.members.iter().enumerate() {
+                if n > 0 {
+                    self.out.push(b',');
+                }
+                let (start, end) = (start - self.body_start, end - self.body_start);
+                self.out.extend_from_slice(&body[start..end]);
             }
-            json_scalar(self.out, key.as_str())?;
-            self.out.push(b':');
-            self.out.extend_from_slice(&self.scratch[*start..*end]);
         }
         self.out.push(b'}');
-        if self.variant.is_some() {
+        if self.variant {
             self.out.push(b'}');
         }
         Ok(())
@@ -257,10 +300,10 @@ impl<'a> ser::Serializer for Canonical<'a> {
         Array::new(self.out, Some(variant))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Object<'a>> {
-        Ok(Object::new(self.out, len, None))
+        Object::new(self.out, len, None)
     }
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Object<'a>> {
-        Ok(Object::new(self.out, Some(len), None))
+        Object::new(self.out, Some(len), None)
     }
     fn serialize_struct_variant(
         self,
@@ -269,7 +312,7 @@ impl<'a> ser::Serializer for Canonical<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<Object<'a>> {
-        Ok(Object::new(self.out, Some(len), Some(variant)))
+        Object::new(self.out, Some(len), Some(variant))
     }
 }
 
@@ -304,7 +347,7 @@ impl ser::SerializeMap for Object<'_> {
             .pending_key
             .take()
             .ok_or_else(|| CanonicalError("map value without a key".to_owned()))?;
-        self.member(key, value)
+        self.member(Key::Owned(key), value)
     }
     fn end(self) -> Result<()> {
         self.finish()
@@ -321,7 +364,7 @@ macro_rules! struct_impl {
                 key: &'static str,
                 value: &T,
             ) -> Result<()> {
-                self.member(key.to_owned(), value)
+                self.member(Key::Field(key), value)
             }
             fn end(self) -> Result<()> {
                 self.finish()

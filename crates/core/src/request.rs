@@ -169,6 +169,11 @@ pub fn parse_json_document<T: serde::de::DeserializeOwned>(body: &[u8]) -> Resul
             "must be a JSON object; the body is empty",
         )]));
     }
+    // The fast path: most bodies are well formed, and tracking the JSON path
+    // costs more than parsing. Only a failed parse is parsed again with paths.
+    if let Ok(dto) = serde_json::from_slice::<T>(body) {
+        return Ok(dto);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let dto: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
