@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the runbook scripts. Sourced, not run.
 # URL:   --url (a URL or an environment name), else THERMALIQ_URL, else http://127.0.0.1:8080
 # Token: --token, else THERMALIQ_TOKEN, else TOKEN, else ./data/admin.token
@@ -47,7 +48,8 @@ resolve_url() {
     http://*|https://*) printf '%s' "${target%/}" ;;
     "") printf '%s' "${THERMALIQ_URL%/}" ;;
     *)
-      local var="THERMALIQ_URL_$(printf '%s' "$target" | tr '[:lower:].-' '[:upper:]__')"
+      local var
+      var="THERMALIQ_URL_$(printf '%s' "$target" | tr '[:lower:].-' '[:upper:]__')"
       if [ -n "${!var:-}" ]; then printf '%s' "${!var%/}"; return 0; fi
       local url status
       url="$(environment_url "$target")"; status=$?
