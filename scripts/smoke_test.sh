@@ -4,7 +4,10 @@
 #
 #   scripts/smoke_test.sh [URL|ENVIRONMENT] [--token TOKEN]
 #
-# Exit 0 when every check passes; 1 otherwise (each failure is printed).
+# ENVIRONMENT is a name from scripts/environments (NAME=URL lines; another file
+# with THERMALIQ_ENVIRONMENTS), e.g. the runbook's `./scripts/smoke_test.sh production`.
+# Exit 0 when every check passes; 1 otherwise (each failure is printed); 2 when the
+# URL or the token cannot be found.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -14,7 +17,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --token) token_arg="$2"; shift 2 ;;
     --url) target="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) target="$1"; shift ;;
   esac
 done
