@@ -52,7 +52,9 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
-        .merge(routes::calculations::router())
+        .merge(routes::calculations::router(
+            state.settings.calculation_batch_max,
+        ))
         .merge(routes::physics::router())
         .merge(routes::sankey::router())
         .merge(routes::admin::router())

@@ -90,6 +90,12 @@ pub struct Settings {
     pub job_max_attempts: u32,
     /// Calculations from stored meter readings.
     pub readings: ReadingsSettings,
+    /// `CALCULATION_BATCH_MAX`: calculation requests one `POST /calculate/batch` may carry.
+    pub calculation_batch_max: usize,
+    /// `GROUP_COMMIT_MAX_BATCH`: the most calculations one commit stores.
+    pub group_commit_max_batch: usize,
+    /// `GROUP_COMMIT_IN_FLIGHT`: PostgreSQL commits in flight at once (SQLite: always 1).
+    pub group_commit_in_flight: usize,
 }
 
 /// Settings of calculations from stored readings (issue: meter data in).
@@ -199,12 +205,18 @@ impl Default for Settings {
             job_lease_timeout: Duration::from_secs(30),
             job_max_attempts: 5,
             readings: ReadingsSettings::default(),
+            calculation_batch_max: 1000,
+            group_commit_max_batch: 512,
+            group_commit_in_flight: 4,
         }
     }
 }
 
 /// The names this version reads. Anything else in a file is reported as unused.
-pub const KNOWN_SETTINGS: [&str; 42] = [
+pub const KNOWN_SETTINGS: [&str; 45] = [
+    "CALCULATION_BATCH_MAX",
+    "GROUP_COMMIT_MAX_BATCH",
+    "GROUP_COMMIT_IN_FLIGHT",
     "THERMALIQ_BIND",
     "THERMALIQ_DATA_DIR",
     "DATABASE_URL",
@@ -565,6 +577,15 @@ fn build(raw: &BTreeMap<String, Raw>) -> Result<Settings, ConfigError> {
     }
     if let Some((name, r)) = get("SCHEDULER_INTERVAL") {
         rd.scheduler_interval = duration(name, r, 86_400.0)?;
+    }
+    if let Some((name, r)) = get("CALCULATION_BATCH_MAX") {
+        s.calculation_batch_max = count(name, r, 10_000)? as usize;
+    }
+    if let Some((name, r)) = get("GROUP_COMMIT_MAX_BATCH") {
+        s.group_commit_max_batch = count(name, r, 10_000)? as usize;
+    }
+    if let Some((name, r)) = get("GROUP_COMMIT_IN_FLIGHT") {
+        s.group_commit_in_flight = count(name, r, 64)? as usize;
     }
     if let Some((name, r)) = get("MIN_DATA_COMPLETENESS") {
         let v = number(name, r)?;

@@ -16,6 +16,8 @@ use serde::Serialize;
 use thermaliq_core::{CoreError, FieldProblem};
 use thermaliq_store::StoreError;
 
+use crate::service::ServiceError;
+
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 #[derive(Debug, Clone)]
@@ -74,7 +76,7 @@ impl ApiError {
     }
 
     /// What the client reads. Database and internal causes stay in the log.
-    fn public_message(&self) -> String {
+    pub fn public_message(&self) -> String {
         match self {
             ApiError::Validation { details, .. } => match details.as_slice() {
                 [one] => format!("{}: {}", one.field, one.problem),
@@ -109,6 +111,55 @@ impl From<CoreError> for ApiError {
                 details,
             },
             CoreError::Corrupt { .. } => ApiError::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Invalid(details) => ApiError::Validation {
+                status: StatusCode::BAD_REQUEST,
+                details,
+            },
+            ServiceError::Unprocessable(details) => ApiError::Validation {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                details,
+            },
+            ServiceError::NotFound(message) => ApiError::NotFound(message),
+            ServiceError::CalculationFailed {
+                message,
+                details,
+                calculation_id,
+            } => ApiError::Calculation {
+                message,
+                details,
+                calculation_id,
+            },
+            ServiceError::Timeout(message) => ApiError::Timeout(message),
+            ServiceError::Store(err) => err.into(),
+            ServiceError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl ApiError {
+    /// The error object of one item of a batch (the `error` of an error response).
+    pub fn item_view(&self) -> crate::views::ItemErrorView {
+        let (details, calculation_id) = match self {
+            ApiError::Validation { details, .. } => (details.clone(), None),
+            ApiError::Calculation {
+                details,
+                calculation_id,
+                ..
+            } => (details.clone(), calculation_id.clone()),
+            _ => (Vec::new(), None),
+        };
+        crate::views::ItemErrorView {
+            kind: self.error_type(),
+            message: self.public_message(),
+            details,
+            calculation_id,
         }
     }
 }

@@ -4,14 +4,17 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod csv;
 pub mod error;
+pub mod extract;
 pub mod idempotency;
 pub mod import;
 pub mod metrics;
-pub mod readings;
 pub mod routes;
+pub mod service;
 pub mod state;
 pub mod telemetry;
+pub mod views;
 pub mod worker;
 
 use std::io::Write;

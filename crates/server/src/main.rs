@@ -304,7 +304,7 @@ async fn sankey_offline(
         store.close().await;
         let record =
             record.ok_or_else(|| anyhow::anyhow!("calculation {source} does not exist"))?;
-        match thermaliq_server::routes::sankey::graph_for_record(&record, kind) {
+        match thermaliq_server::service::sankey::graph_for_record(&record, kind) {
             Ok(graph) => graph,
             Err(problem) => return print_invalid(&[problem]),
         }
@@ -320,7 +320,7 @@ async fn sankey_offline(
             }
         }
     };
-    let options = thermaliq_server::routes::sankey::options(settings);
+    let options = thermaliq_server::service::sankey::options(settings);
     match sankey::render(&graph, &options, format) {
         Ok(rendered) => {
             for warning in &rendered.warnings {

@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::service::commit::{CalculationWriter, GroupCommit};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,12 +21,28 @@ pub struct AppState {
     pub cache: Cache,
     /// Requests on this replica waiting for a calculation slot.
     pub slot_waiters: Arc<std::sync::atomic::AtomicI64>,
+    /// Every stored calculation goes through this group-commit writer.
+    pub writer: CalculationWriter,
 }
 
 impl AppState {
+    /// Must be called inside a Tokio runtime: it starts the group-commit writer.
     pub fn new(store: Arc<dyn Store>, settings: Settings, cache: Cache) -> Self {
         let slots = settings.max_concurrent_calculations;
+        let writer = CalculationWriter::spawn(
+            store.clone(),
+            GroupCommit {
+                max_batch: settings.group_commit_max_batch,
+                // SQLite has one writer; PostgreSQL commits on several connections at once.
+                max_in_flight: if store.backend() == "sqlite" {
+                    1
+                } else {
+                    settings.group_commit_in_flight
+                },
+            },
+        );
         Self {
+            writer,
             store,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),

@@ -1,59 +1,23 @@
 //! The job worker every replica runs: it claims queued jobs from the store
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL), heartbeats their leases while it
 //! works, and completes or fails them. A replica that dies mid-job stops
-//! heartbeating; once the lease expires another replica claims the job, and
-//! because each job's effect is keyed by the job (its calculation id derives
-//! from the job id, its batch items by dedupe key) the re-run stores nothing
-//! twice: every job takes effect exactly once.
+//! heartbeating; once the lease expires another replica claims the job.
+//! What a job does is the service layer's (`service::jobs`); this is the loop.
 
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
-use thermaliq_store::{AuditEntry, CalculationQuery, Invalidation, JobRecord, NewJob, StoreError};
+use thermaliq_store::JobRecord;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::error::ApiError;
-use crate::routes::calculations::run_calculation;
+use crate::service::jobs::{JobError, execute, schedule_due_periods};
 use crate::state::AppState;
-
-/// Job kinds.
-pub const CALCULATE: &str = "calculate";
-pub const RECALCULATE: &str = "recalculate";
-pub const RECALCULATE_RANGE: &str = "recalculate_range";
-pub const SCHEDULED_CALCULATION: &str = "scheduled_calculation";
 
 /// How long an idle worker waits before looking for jobs again.
 const IDLE_POLL: Duration = Duration::from_millis(200);
 /// Idempotency keys are kept this long (a client retries within it).
 const IDEMPOTENCY_RETENTION: time::Duration = time::Duration::hours(24);
-
-/// The calculation id a job's calculation gets: the job's ULID, so a re-run finds it.
-pub fn calculation_id_for_job(job_id: &str) -> String {
-    format!("CALC-{}", job_id.trim_start_matches("JOB-"))
-}
-
-/// Enqueues a job with the configured number of tries.
-pub async fn enqueue(
-    state: &AppState,
-    kind: &str,
-    payload: Value,
-    dedupe_key: Option<String>,
-) -> Result<JobRecord, StoreError> {
-    state
-        .store
-        .enqueue_job(&NewJob {
-            kind: kind.to_owned(),
-            payload: payload.to_string(),
-            dedupe_key,
-            max_attempts: state.settings.job_max_attempts,
-            run_after: OffsetDateTime::now_utc(),
-        })
-        .await
-}
 
 /// Starts the worker loop; it stops claiming when `stop` turns true and
 /// returns once its jobs in hand are finished.
@@ -72,18 +36,28 @@ pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()>
         );
         let mut last_housekeeping: Option<std::time::Instant> = None;
         let mut backoff = IDLE_POLL;
+        // A pool: a finished job frees its slot at once, so one slow job
+        // never idles the others.
+        let mut running = tokio::task::JoinSet::new();
+        let slots = state.settings.worker_concurrency.max(1);
         while !*stop.borrow() {
+            while running.try_join_next().is_some() {}
             if last_housekeeping
                 .is_none_or(|t| t.elapsed() >= state.settings.readings.scheduler_interval)
             {
                 housekeeping(&state).await;
                 last_housekeeping = Some(std::time::Instant::now());
             }
+            let free = slots.saturating_sub(u32::try_from(running.len()).unwrap_or(u32::MAX));
+            if free == 0 {
+                tokio::select! {
+                    _ = running.join_next() => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
             let lease = state.settings.job_lease_timeout;
-            let claimed = state
-                .store
-                .claim_jobs(&worker_id, lease, state.settings.worker_concurrency)
-                .await;
+            let claimed = state.store.claim_jobs(&worker_id, lease, free).await;
             let jobs = match claimed {
                 Ok(jobs) => {
                     backoff = IDLE_POLL;
@@ -98,22 +72,19 @@ pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()>
             if jobs.is_empty() {
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
+                    _ = running.join_next(), if !running.is_empty() => {}
                     _ = stop.changed() => {}
                 }
                 continue;
             }
-            let running: Vec<_> = jobs
-                .into_iter()
-                .map(|job| {
-                    let state = state.clone();
-                    let worker_id = worker_id.clone();
-                    tokio::spawn(async move { run_one(&state, &worker_id, job).await })
-                })
-                .collect();
-            for task in running {
-                let _ = task.await;
+            for job in jobs {
+                let state = state.clone();
+                let worker_id = worker_id.clone();
+                running.spawn(async move { run_one(&state, &worker_id, job).await });
             }
         }
+        // Jobs in hand finish; unclaimed ones stay queued for other replicas.
+        while running.join_next().await.is_some() {}
         tracing::info!(
             component = "JobWorker",
             worker_id = worker_id.as_str(),
@@ -159,72 +130,6 @@ async fn housekeeping(state: &AppState) {
             tracing::warn!(component = "Scheduler", error_message = %err, "Scheduling failed")
         }
     }
-}
-
-/// Monitor mode: one job per closed period of every scheduled facility,
-/// within `SCHEDULE_CATCHUP_DAYS` (so downtime is caught up). The dedupe key
-/// makes each (facility, period, engine version) run once, across replicas.
-async fn schedule_due_periods(state: &AppState, now: OffsetDateTime) -> Result<u64, StoreError> {
-    let from = now - time::Duration::days(i64::from(state.settings.readings.schedule_catchup_days));
-    let mut after: Option<String> = None;
-    let mut enqueued = 0u64;
-    loop {
-        let page = state.store.list_facilities(200, after.as_deref()).await?;
-        for facility in &page {
-            if facility.schedule == "none" || facility.schedule.is_empty() {
-                continue;
-            }
-            let periods = thermaliq_core::readings::parse_facility(facility.document.as_bytes())
-                .and_then(|f| {
-                    thermaliq_core::readings::closed_periods(&f.time_zone, f.schedule, from, now)
-                });
-            let periods = match periods {
-                Ok(periods) => periods,
-                Err(err) => {
-                    tracing::warn!(
-                        component = "Scheduler",
-                        facility_id = facility.facility_id.as_str(),
-                        error_message = %err,
-                        "Facility schedule skipped"
-                    );
-                    continue;
-                }
-            };
-            for period in periods {
-                let (start, end) = (
-                    period.start.format(&Rfc3339).unwrap_or_default(),
-                    period.end.format(&Rfc3339).unwrap_or_default(),
-                );
-                let dedupe = format!(
-                    "schedule:{}:{start}:{}",
-                    facility.facility_id,
-                    thermaliq_core::ENGINE_VERSION
-                );
-                let body = json!({"facility_id": facility.facility_id, "time_period": {"start": start, "end": end}});
-                let job = enqueue(
-                    state,
-                    SCHEDULED_CALCULATION,
-                    json!({"body": body.to_string()}),
-                    Some(dedupe),
-                )
-                .await?;
-                if job.attempts == 0 && job.status.as_str() == "queued" {
-                    enqueued += 1;
-                }
-            }
-        }
-        match page.last() {
-            Some(last) if page.len() == 200 => after = Some(last.facility_id.clone()),
-            _ => break,
-        }
-    }
-    Ok(enqueued)
-}
-
-/// Why a job did not complete.
-enum JobError {
-    /// Worth retrying (store unavailable, timeout).
-    Transient(String),
 }
 
 async fn run_one(state: &AppState, worker_id: &str, job: JobRecord) {
@@ -283,181 +188,4 @@ async fn run_one(state: &AppState, worker_id: &str, job: JobRecord) {
             );
         }
     }
-}
-
-#[derive(Deserialize)]
-struct CalculatePayload {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct RecalculatePayload {
-    original_calculation_id: String,
-}
-
-#[derive(Deserialize)]
-pub struct RangePayload {
-    pub facility_id: Option<String>,
-    pub from: String,
-    pub to: String,
-    pub invalidate_reason: Option<String>,
-    pub requested_by: String,
-}
-
-/// A calculation outcome as a job result: done jobs carry the calculation id
-/// (also of a strict-mode failure, which is stored); client errors are final.
-fn calculation_result(
-    outcome: Result<thermaliq_store::CalculationRecord, ApiError>,
-) -> Result<Value, JobError> {
-    match outcome {
-        Ok(record) => Ok(json!({
-            "calculation_id": record.calculation_id,
-            "status": record.status,
-            "efficiency": record.efficiency,
-        })),
-        Err(ApiError::Calculation {
-            calculation_id,
-            details,
-            ..
-        }) => Ok(json!({"calculation_id": calculation_id, "status": "failed", "details": details})),
-        Err(err @ (ApiError::Database(_) | ApiError::Timeout(_) | ApiError::Internal(_))) => Err(
-            JobError::Transient(format!("{}: {:?}", err.error_type(), err)),
-        ),
-        Err(ApiError::Validation { details, .. }) => Ok(
-            json!({"status": "rejected", "error": {"type": "ValidationError", "details": details}}),
-        ),
-        Err(other) => Ok(json!({"status": "rejected", "error": {"type": other.error_type()}})),
-    }
-}
-
-async fn execute(state: &AppState, job: &JobRecord) -> Result<Value, JobError> {
-    let fixed_id = calculation_id_for_job(&job.job_id);
-    match job.kind.as_str() {
-        CALCULATE | SCHEDULED_CALCULATION => {
-            let payload: CalculatePayload = parse(&job.payload)?;
-            calculation_result(
-                run_calculation(state, payload.body.as_bytes(), None, Some(fixed_id)).await,
-            )
-        }
-        RECALCULATE => {
-            let payload: RecalculatePayload = parse(&job.payload)?;
-            let original = match state
-                .store
-                .get_calculation(&payload.original_calculation_id)
-                .await
-            {
-                Ok(Some(original)) => original,
-                Ok(None) => {
-                    return Ok(json!({"status": "rejected", "error": {"type": "NotFound"}}));
-                }
-                Err(err) => return Err(JobError::Transient(err.to_string())),
-            };
-            calculation_result(
-                run_calculation(
-                    state,
-                    original.request.as_bytes(),
-                    Some(original.calculation_id),
-                    Some(fixed_id),
-                )
-                .await,
-            )
-        }
-        RECALCULATE_RANGE => recalculate_range(state, job).await,
-        other => {
-            Ok(json!({"status": "rejected", "error": {"type": "UnknownJobKind", "kind": other}}))
-        }
-    }
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(payload: &str) -> Result<T, JobError> {
-    // A payload this service wrote and cannot read is a bug: retrying will not help,
-    // but dead-lettering after the tries keeps it visible.
-    serde_json::from_str(payload)
-        .map_err(|e| JobError::Transient(format!("unreadable payload: {e}")))
-}
-
-/// The runbook's recalculate-after-fix procedure as one job: optionally mark
-/// the range invalid, then enqueue one recalculation per calculation. Dedupe
-/// keys make a re-run of this job enqueue nothing twice.
-async fn recalculate_range(state: &AppState, job: &JobRecord) -> Result<Value, JobError> {
-    let p: RangePayload = parse(&job.payload)?;
-    let instant = |t: &str| {
-        OffsetDateTime::parse(t, &Rfc3339).map_err(|e| JobError::Transient(e.to_string()))
-    };
-    let (from, to) = (instant(&p.from)?, instant(&p.to)?);
-    let transient = |e: StoreError| JobError::Transient(e.to_string());
-    let ids: Vec<String> = match &p.invalidate_reason {
-        Some(reason) => {
-            let audit = AuditEntry {
-                occurred_at: OffsetDateTime::now_utc(),
-                actor: p.requested_by.clone(),
-                action: "calculations.invalidate".to_owned(),
-                subject: p.facility_id.clone().unwrap_or_else(|| "*".to_owned()),
-                detail: json!({"from": p.from, "to": p.to, "reason": reason, "job_id": job.job_id})
-                    .to_string(),
-            };
-            let invalidation = Invalidation {
-                facility_id: p.facility_id.clone(),
-                created_from: from,
-                created_to: to,
-                reason: reason.clone(),
-            };
-            let mut ids = state
-                .store
-                .invalidate_calculations(&invalidation, &audit)
-                .await
-                .map_err(transient)?;
-            for id in &ids {
-                state
-                    .cache
-                    .delete(&crate::routes::calculations::cache_key(id))
-                    .await;
-            }
-            // A re-run finds them already invalid: take the invalid ones of the range then.
-            if ids.is_empty() {
-                ids = list_range(state, &p, from, to, Some("invalid")).await?;
-            }
-            ids
-        }
-        None => list_range(state, &p, from, to, None).await?,
-    };
-    let mut enqueued = 0u64;
-    for id in &ids {
-        let dedupe = format!("{}:{}", job.job_id, id);
-        let payload = json!({"original_calculation_id": id});
-        enqueue(state, RECALCULATE, payload, Some(dedupe))
-            .await
-            .map_err(transient)?;
-        enqueued += 1;
-    }
-    Ok(json!({"status": "enqueued", "recalculations": enqueued}))
-}
-
-async fn list_range(
-    state: &AppState,
-    p: &RangePayload,
-    from: OffsetDateTime,
-    to: OffsetDateTime,
-    status: Option<&str>,
-) -> Result<Vec<String>, JobError> {
-    let mut ids = Vec::new();
-    let mut query = CalculationQuery {
-        facility_id: p.facility_id.clone(),
-        status: status.map(str::to_owned),
-        created_from: Some(from),
-        created_to: Some(to),
-        before_id: None,
-        limit: 1000,
-    };
-    loop {
-        let page = state
-            .store
-            .list_calculations(&query)
-            .await
-            .map_err(|e| JobError::Transient(e.to_string()))?;
-        let Some(last) = page.last() else { break };
-        query.before_id = Some(last.calculation_id.clone());
-        ids.extend(page.into_iter().map(|r| r.calculation_id));
-    }
-    Ok(ids)
 }

@@ -489,6 +489,18 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
 
     async fn insert_calculation(&self, record: &CalculationRecord) -> Result<(), StoreError>;
+    /// Stores several calculations in one transaction: one result per record,
+    /// in order; a refused row fails alone. `Err` means nothing was committed.
+    async fn insert_calculations(
+        &self,
+        records: &[CalculationRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let mut outcomes = Vec::with_capacity(records.len());
+        for record in records {
+            outcomes.push(self.insert_calculation(record).await);
+        }
+        Ok(outcomes)
+    }
     async fn get_calculation(
         &self,
         calculation_id: &str,

@@ -14,7 +14,7 @@ use thermaliq_store::Scope;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::calculations::read_body;
+use crate::extract::read_body;
 use crate::state::AppState;
 
 /// Key namespaces the service writes; a pattern must start with one of them

@@ -9,16 +9,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use thermaliq_core::provenance::canonical_json;
-use thermaliq_core::readings::{
-    Facility, IngestOptions, Quality, ReadingsFormat, parse_facility, parse_readings,
-};
-use thermaliq_store::{AuditEntry, FacilityRecord, NewReading, ReadingQuality, Scope};
+use thermaliq_core::readings::{Facility, ReadingsFormat, parse_facility};
+use thermaliq_store::{AuditEntry, FacilityRecord, Scope};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::calculations::read_body;
+use crate::extract::read_body;
+use crate::service;
 use crate::state::AppState;
 
 /// Readings batches may be much larger than calculation requests.
@@ -231,67 +230,22 @@ async fn ingest(
                 "must be application/json, application/x-ndjson or text/csv",
             )],
         })?;
-    let facility = crate::readings::load_facility(&state, &id).await?;
-    let parsed = parse_readings(
-        &body,
-        format,
-        &facility,
-        &IngestOptions::new(OffsetDateTime::now_utc()),
-    )?;
-    let rows: Vec<NewReading> = parsed
-        .rows
-        .iter()
-        .map(|r| NewReading {
-            tag: r.tag.clone(),
-            timestamp: r.timestamp,
-            value: r.value,
-            quality: match r.quality {
-                Quality::Good => ReadingQuality::Good,
-                Quality::Uncertain => ReadingQuality::Uncertain,
-                Quality::Bad => ReadingQuality::Bad,
-            },
-            correction: r.correction,
-        })
-        .collect();
-    let audit = AuditEntry {
-        occurred_at: OffsetDateTime::now_utc(),
-        actor: caller.name.clone(),
-        action: "readings.correct".to_owned(),
-        subject: id.clone(),
-        detail: "{}".to_owned(),
-    };
-    let any_correction = rows.iter().any(|r| r.correction);
-    let summary = if rows.is_empty() {
-        thermaliq_store::InsertSummary::default()
-    } else {
-        state
-            .store
-            .insert_readings(&id, &rows, any_correction.then_some(&audit))
-            .await?
-    };
-    tracing::info!(
-        rows = rows.len() as u64,
-        inserted = summary.inserted,
-        duplicates = summary.duplicates,
-        corrected = summary.corrected,
-        rejected = parsed.errors.len() as u64,
-        "Readings ingested"
-    );
-    let status = if rows.is_empty() && !parsed.errors.is_empty() {
+    let outcome = service::readings::ingest(&state, &id, &body, format, &caller.name).await?;
+    let status = if outcome.accepted_rows == 0 && !outcome.errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let listed: Vec<_> = parsed.errors.iter().take(MAX_LISTED_ERRORS).collect();
+    let listed: Vec<_> = outcome.errors.iter().take(MAX_LISTED_ERRORS).collect();
     Ok((
         status,
         axum::Json(json!({
             "facility_id": id,
-            "accepted_rows": rows.len(),
-            "inserted": summary.inserted,
-            "duplicates": summary.duplicates,
-            "corrected": summary.corrected,
-            "rejected_rows": parsed.errors.len(),
+            "accepted_rows": outcome.accepted_rows,
+            "inserted": outcome.summary.inserted,
+            "duplicates": outcome.summary.duplicates,
+            "corrected": outcome.summary.corrected,
+            "rejected_rows": outcome.errors.len(),
             "errors": listed,
         })),
     )

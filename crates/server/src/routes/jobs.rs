@@ -2,70 +2,28 @@
 //! range (the runbook's recalculate-after-fix procedure, as one request).
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use thermaliq_core::FieldProblem;
 use thermaliq_core::request::parse_json_document;
-use thermaliq_store::{JobRecord, Scope};
+use thermaliq_store::Scope;
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::calculations::{read_body, required_range};
+use crate::extract::{RawBody, required_range};
+use crate::service::jobs;
 use crate::state::AppState;
-use crate::worker;
+use crate::views::{AcceptedJobView, JobView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/thermaliq/jobs/{id}", get(get_job))
         .route("/v1/thermaliq/recalculate/batch", post(recalculate_batch))
-}
-
-pub fn job_url(job_id: &str) -> String {
-    format!("/v1/thermaliq/jobs/{job_id}")
-}
-
-/// `202 Accepted` with the job and where to poll it.
-pub fn accepted(job: &JobRecord) -> Response {
-    let url = job_url(&job.job_id);
-    let mut response = (
-        StatusCode::ACCEPTED,
-        axum::Json(json!({"job_id": job.job_id, "kind": job.kind, "status": job.status.as_str(), "status_url": url})),
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&url) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
-    response
-}
-
-fn job_view(job: &JobRecord) -> Value {
-    let result: Option<Value> = job
-        .result
-        .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok());
-    let calculation_url = result
-        .as_ref()
-        .and_then(|r| r["calculation_id"].as_str())
-        .map(|id| format!("/v1/thermaliq/calculations/{id}"));
-    json!({
-        "job_id": job.job_id,
-        "kind": job.kind,
-        "status": job.status.as_str(),
-        "attempts": job.attempts,
-        "max_attempts": job.max_attempts,
-        "result": result,
-        "calculation_url": calculation_url,
-        "last_error": job.last_error,
-        "created_at": job.created_at.format(&Rfc3339).unwrap_or_default(),
-        "updated_at": job.updated_at.format(&Rfc3339).unwrap_or_default(),
-    })
 }
 
 async fn get_job(
@@ -79,7 +37,7 @@ async fn get_job(
         .get_job(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("job {id} does not exist")))?;
-    Ok(axum::Json(job_view(&job)).into_response())
+    Ok(axum::Json(JobView::from(&job)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -99,12 +57,8 @@ async fn recalculate_batch(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    RawBody(body): RawBody,
 ) -> Response {
-    let body = match read_body(body) {
-        Ok(body) => body,
-        Err(err) => return err.into_response(),
-    };
     let run = async {
         let outcome = async {
             caller.require(Scope::Admin)?;
@@ -132,9 +86,9 @@ async fn recalculate_batch(
                 "invalidate_reason": req.invalidate_reason.map(|r| r.trim().to_owned()),
                 "requested_by": caller.name,
             });
-            let job = worker::enqueue(&state, worker::RECALCULATE_RANGE, payload, None).await?;
+            let job = jobs::enqueue(&state, jobs::RECALCULATE_RANGE, payload, None).await?;
             tracing::info!(job_id = job.job_id.as_str(), "Batch recalculation queued");
-            Ok(accepted(&job))
+            Ok(AcceptedJobView::from(&job).into_response())
         }
         .await;
         outcome.unwrap_or_else(IntoResponse::into_response)

@@ -14,7 +14,7 @@ use thermo::combustion::{CombustionInput, analyze_combustion};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::calculations::read_body;
+use crate::extract::read_body;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -6,6 +6,7 @@ mod auth;
 mod calculate;
 mod errors;
 mod faults;
+mod group_commit;
 mod helpers;
 mod jobs;
 mod lifecycle;

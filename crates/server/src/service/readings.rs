@@ -11,23 +11,22 @@ use thermaliq_core::request::{NormalizedInput, TimePeriod};
 use thermaliq_core::{EngineSettings, FieldProblem};
 use thermaliq_store::ReadingQuality;
 
-use crate::error::ApiError;
+use super::ServiceError;
 use crate::state::AppState;
 
 /// Loads and parses a facility's stored configuration.
-pub async fn load_facility(state: &AppState, facility_id: &str) -> Result<Facility, ApiError> {
-    let record = state.store.get_facility(facility_id).await?.ok_or_else(|| ApiError::Validation {
-        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        details: vec![FieldProblem::new(
+pub async fn load_facility(state: &AppState, facility_id: &str) -> Result<Facility, ServiceError> {
+    let record = state.store.get_facility(facility_id).await?.ok_or_else(|| {
+        ServiceError::Unprocessable(vec![FieldProblem::new(
             "facility_id",
             format!(
                 "{facility_id} has no facility configuration: create it with POST /v1/thermaliq/facilities \
                  (its channels say which readings are inputs and outputs), or give the energies inline"
             ),
-        )],
+        )])
     })?;
     parse_facility(record.document.as_bytes()).map_err(|e| {
-        ApiError::Internal(format!(
+        ServiceError::Internal(format!(
             "stored facility {facility_id} is not readable: {e}"
         ))
     })
@@ -47,7 +46,7 @@ pub async fn engine_input(
     state: &AppState,
     facility_id: &str,
     period: TimePeriod,
-) -> Result<(NormalizedInput, EngineSettings), ApiError> {
+) -> Result<(NormalizedInput, EngineSettings), ServiceError> {
     let facility = load_facility(state, facility_id).await?;
     let options = aggregation_options(state);
     let window = fetch_window(&facility, &period, &options);
@@ -58,7 +57,7 @@ pub async fn engine_input(
         .count_readings(facility_id, window.start, window.end)
         .await?;
     if available > limits.max_data_points_per_calculation && !limits.enable_calculation_chunking {
-        return Err(ApiError::Calculation {
+        return Err(ServiceError::CalculationFailed {
             message: format!(
                 "{available} readings in the period exceed MAX_DATA_POINTS_PER_CALCULATION ({}): shorten the \
                  period or set ENABLE_CALCULATION_CHUNKING=true",
@@ -117,4 +116,78 @@ pub async fn engine_input(
         settings.energy_balance_threshold = threshold;
     }
     Ok((input, settings))
+}
+
+/// What an ingest stored and what it refused.
+#[derive(Debug)]
+pub struct IngestOutcome {
+    pub accepted_rows: usize,
+    pub summary: thermaliq_store::InsertSummary,
+    pub errors: Vec<thermaliq_core::readings::RowError>,
+}
+
+/// Ingests a readings body for a facility: good rows land even when others
+/// are refused. Idempotent on (facility, tag, timestamp): a re-sent batch
+/// counts once; rows flagged `correction` replace the stored value and are
+/// audited under `actor`.
+pub async fn ingest(
+    state: &AppState,
+    facility_id: &str,
+    body: &[u8],
+    format: thermaliq_core::readings::ReadingsFormat,
+    actor: &str,
+) -> Result<IngestOutcome, ServiceError> {
+    use thermaliq_store::{AuditEntry, NewReading};
+    let facility = load_facility(state, facility_id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let parsed = thermaliq_core::readings::parse_readings(
+        body,
+        format,
+        &facility,
+        &thermaliq_core::readings::IngestOptions::new(now),
+    )?;
+    let rows: Vec<NewReading> = parsed
+        .rows
+        .iter()
+        .map(|r| NewReading {
+            tag: r.tag.clone(),
+            timestamp: r.timestamp,
+            value: r.value,
+            quality: match r.quality {
+                Quality::Good => ReadingQuality::Good,
+                Quality::Uncertain => ReadingQuality::Uncertain,
+                Quality::Bad => ReadingQuality::Bad,
+            },
+            correction: r.correction,
+        })
+        .collect();
+    let audit = AuditEntry {
+        occurred_at: now,
+        actor: actor.to_owned(),
+        action: "readings.correct".to_owned(),
+        subject: facility_id.to_owned(),
+        detail: "{}".to_owned(),
+    };
+    let any_correction = rows.iter().any(|r| r.correction);
+    let summary = if rows.is_empty() {
+        thermaliq_store::InsertSummary::default()
+    } else {
+        state
+            .store
+            .insert_readings(facility_id, &rows, any_correction.then_some(&audit))
+            .await?
+    };
+    tracing::info!(
+        rows = rows.len() as u64,
+        inserted = summary.inserted,
+        duplicates = summary.duplicates,
+        corrected = summary.corrected,
+        rejected = parsed.errors.len() as u64,
+        "Readings ingested"
+    );
+    Ok(IngestOutcome {
+        accepted_rows: rows.len(),
+        summary,
+        errors: parsed.errors,
+    })
 }

@@ -1,0 +1,25 @@
+//! The service layer: ThermalIQ's use cases, one module each, over the
+//! store, the cache and the pure engine. Routes, the job worker and the CLI
+//! call these functions; they return [`ServiceError`], never an HTTP type.
+//!
+//! - [`calculate`]: calculate (inline, process, from stored readings), batches
+//! - [`lifecycle`]: recalculate, invalidate, verify
+//! - [`jobs`]: queued work (async calculations, range recalculation, schedules)
+//! - [`readings`]: periods from stored meter readings, readings ingest
+//! - [`sankey`]: flow graphs of stored calculations and their rendering
+//! - [`commit`]: the group-commit writer every stored calculation goes through
+
+pub mod calculate;
+pub mod commit;
+pub mod error;
+pub mod jobs;
+pub mod lifecycle;
+pub mod readings;
+pub mod sankey;
+
+pub use error::ServiceError;
+
+/// The cache key of a calculation's view (`calculation:*`, runbook scenario 6).
+pub fn calculation_cache_key(calculation_id: &str) -> String {
+    format!("calculation:{calculation_id}")
+}

@@ -1,0 +1,302 @@
+//! The HTTP shapes of responses, defined here and nowhere else.
+//!
+//! Views are built from store records (`From<&CalculationRecord>`), reading
+//! the stored canonical result document through this module's own
+//! `StoredResult` mirror, so neither the engine's nor `thermo`'s serde derives
+//! reach a client directly: a renamed field in the engine shows up here as a
+//! missing value in a test, not as a silently changed API. Parts that are
+//! analysis detail of process calculations (`methods`, `second_law`,
+//! `process`) and the per-channel data-quality report are passed through as
+//! stored, under the document's `schema_version`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thermaliq_core::FieldProblem;
+use thermaliq_store::{CalculationRecord, JobRecord};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The stored result document, as far as the views read it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StoredResult {
+    energy_balance: Value,
+    loss_breakdown: Value,
+    warnings: Value,
+    violations: Value,
+    data_quality: Value,
+    data_quality_details: Option<Value>,
+    energy_flows: Value,
+    method: Value,
+    basis: Value,
+    formulas: Value,
+    methods: Option<Value>,
+    second_law: Option<Value>,
+    process: Option<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimePeriodView {
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProvenanceView {
+    pub input_hash: String,
+    pub output_hash: String,
+    pub engine_version: String,
+    pub method: Value,
+    pub basis: Value,
+    pub formulas: Value,
+}
+
+/// One calculation (DESIGN.md §4): `GET /calculations/{id}` and the `201` of `POST /calculate`.
+#[derive(Debug, Serialize)]
+pub struct CalculationView {
+    pub calculation_id: String,
+    pub status: String,
+    pub facility_id: String,
+    pub time_period: TimePeriodView,
+    pub efficiency: Option<f64>,
+    pub energy_balance: Value,
+    pub loss_breakdown: Value,
+    pub warnings: Value,
+    pub violations: Value,
+    /// Inline energies: completeness, score, point count. From stored
+    /// readings: the per-channel report.
+    pub data_quality: Value,
+    pub energy_flows: Value,
+    pub provenance: ProvenanceView,
+    pub invalid_reason: Option<String>,
+    pub recalculated_from: Option<String>,
+    pub created_at: String,
+    /// Process calculations: both ASME PTC 4 methods side by side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_law: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<Value>,
+}
+
+impl From<&CalculationRecord> for CalculationView {
+    fn from(r: &CalculationRecord) -> Self {
+        let stored: StoredResult = serde_json::from_str(&r.result).unwrap_or_default();
+        let data_quality = match stored.data_quality_details {
+            Some(details) if details.is_object() => details,
+            _ => stored.data_quality,
+        };
+        CalculationView {
+            calculation_id: r.calculation_id.clone(),
+            status: r.status.to_string(),
+            facility_id: r.facility_id.clone(),
+            time_period: TimePeriodView {
+                start: rfc3339(r.period_start),
+                end: rfc3339(r.period_end),
+            },
+            efficiency: r.efficiency,
+            energy_balance: stored.energy_balance,
+            loss_breakdown: stored.loss_breakdown,
+            warnings: stored.warnings,
+            violations: stored.violations,
+            data_quality,
+            energy_flows: stored.energy_flows,
+            provenance: ProvenanceView {
+                input_hash: r.input_hash.clone(),
+                output_hash: r.output_hash.clone(),
+                engine_version: r.engine_version.clone(),
+                method: stored.method,
+                basis: stored.basis,
+                formulas: stored.formulas,
+            },
+            invalid_reason: r.invalid_reason.clone(),
+            recalculated_from: r.recalculated_from.clone(),
+            created_at: rfc3339(r.created_at),
+            methods: stored.methods,
+            second_law: stored.second_law,
+            process: stored.process,
+        }
+    }
+}
+
+/// One row of `GET /calculations`.
+#[derive(Debug, Serialize)]
+pub struct CalculationSummaryView {
+    pub calculation_id: String,
+    pub facility_id: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub efficiency: Option<f64>,
+    pub status: String,
+    pub invalid_reason: Option<String>,
+    pub recalculated_from: Option<String>,
+    pub created_at: String,
+    pub input_hash: String,
+    pub output_hash: String,
+    pub engine_version: String,
+}
+
+impl From<&CalculationRecord> for CalculationSummaryView {
+    fn from(r: &CalculationRecord) -> Self {
+        CalculationSummaryView {
+            calculation_id: r.calculation_id.clone(),
+            facility_id: r.facility_id.clone(),
+            period_start: rfc3339(r.period_start),
+            period_end: rfc3339(r.period_end),
+            efficiency: r.efficiency,
+            status: r.status.to_string(),
+            invalid_reason: r.invalid_reason.clone(),
+            recalculated_from: r.recalculated_from.clone(),
+            created_at: rfc3339(r.created_at),
+            input_hash: r.input_hash.clone(),
+            output_hash: r.output_hash.clone(),
+            engine_version: r.engine_version.clone(),
+        }
+    }
+}
+
+/// A page of `GET /calculations`.
+#[derive(Debug, Serialize)]
+pub struct CalculationListView {
+    pub count: usize,
+    pub calculations: Vec<CalculationSummaryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /calculations/invalidate`.
+#[derive(Debug, Serialize)]
+pub struct InvalidationView {
+    pub invalidated: usize,
+    pub calculation_ids: Vec<String>,
+    pub reason: String,
+}
+
+/// `GET /calculations/{id}/verify`: the verification report and the row it checked.
+#[derive(Debug, Serialize)]
+pub struct VerificationView {
+    #[serde(flatten)]
+    pub report: thermaliq_core::verify::VerificationReport,
+    pub calculation_id: String,
+    pub status: String,
+    pub input_hash: String,
+    pub output_hash: String,
+}
+
+/// A job (`GET /jobs/{id}`).
+#[derive(Debug, Serialize)]
+pub struct JobView {
+    pub job_id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub result: Option<Value>,
+    pub calculation_url: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn job_url(job_id: &str) -> String {
+    format!("/v1/thermaliq/jobs/{job_id}")
+}
+
+impl From<&JobRecord> for JobView {
+    fn from(job: &JobRecord) -> Self {
+        let result: Option<Value> = job
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok());
+        let calculation_url = result
+            .as_ref()
+            .and_then(|r| r["calculation_id"].as_str())
+            .map(|id| format!("/v1/thermaliq/calculations/{id}"));
+        JobView {
+            job_id: job.job_id.clone(),
+            kind: job.kind.clone(),
+            status: job.status.as_str().to_owned(),
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            result,
+            calculation_url,
+            last_error: job.last_error.clone(),
+            created_at: rfc3339(job.created_at),
+            updated_at: rfc3339(job.updated_at),
+        }
+    }
+}
+
+/// The `202 Accepted` body of queued work.
+#[derive(Debug, Serialize)]
+pub struct AcceptedJobView {
+    pub job_id: String,
+    pub kind: String,
+    pub status: String,
+    pub status_url: String,
+}
+
+/// `202 Accepted` with the job and where to poll it (also as `Location`).
+impl axum::response::IntoResponse for AcceptedJobView {
+    fn into_response(self) -> axum::response::Response {
+        let location = axum::http::HeaderValue::from_str(&self.status_url).ok();
+        let mut response = (axum::http::StatusCode::ACCEPTED, axum::Json(self)).into_response();
+        if let Some(v) = location {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LOCATION, v);
+        }
+        response
+    }
+}
+
+impl From<&JobRecord> for AcceptedJobView {
+    fn from(job: &JobRecord) -> Self {
+        AcceptedJobView {
+            job_id: job.job_id.clone(),
+            kind: job.kind.clone(),
+            status: job.status.as_str().to_owned(),
+            status_url: job_url(&job.job_id),
+        }
+    }
+}
+
+/// The error object of one failed batch item (the same shape as an error response's `error`).
+#[derive(Debug, Serialize)]
+pub struct ItemErrorView {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub message: String,
+    pub details: Vec<FieldProblem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calculation_id: Option<String>,
+}
+
+/// One item of `POST /calculate/batch`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum BatchItemView {
+    Stored {
+        index: usize,
+        calculation_id: String,
+        status: String,
+        efficiency: Option<f64>,
+    },
+    Refused {
+        index: usize,
+        error: ItemErrorView,
+    },
+}
+
+/// `POST /calculate/batch`.
+#[derive(Debug, Serialize)]
+pub struct BatchView {
+    pub count: usize,
+    pub stored: usize,
+    pub failed: usize,
+    pub results: Vec<BatchItemView>,
+}
