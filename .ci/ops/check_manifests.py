@@ -10,7 +10,7 @@ rendered deploy/overlays/production/secrets. Checks, each printed as ok/FAIL:
   - the names and settings the on-call runbook relies on;
   - references between objects (ConfigMap/Secret keys, selectors, ports);
   - config.yaml and the Deployment's environment use only settings the server
-    reads (KNOWN_SETTINGS in crates/server/src/config.rs), apart from the listed
+    reads (the settings table in crates/server/src/config/table.rs), apart from the listed
     PENDING ones the server does not read yet;
   - with --thermaliq, the real binary accepts config.yaml plus the pod's
     environment (`thermaliq config validate`) and reports no unused key.
@@ -89,15 +89,12 @@ def validate_object(obj):
 
 
 def known_settings():
-    """KNOWN_SETTINGS from the server's source, wherever the constant lives."""
-    for path in sorted((ROOT / "crates" / "server" / "src").rglob("*.rs")):
-        text = path.read_text(encoding="utf-8")
-        m = re.search(r"pub const KNOWN_SETTINGS\s*:\s*\[&str;\s*\d+\]\s*=\s*\[(.*?)\];", text, re.S)
-        if m:
-            names = set(re.findall(r'"([A-Z0-9_]+)"', m.group(1)))
-            assert names, f"{path}: KNOWN_SETTINGS is empty"
-            return names
-    raise AssertionError("KNOWN_SETTINGS not found under crates/server/src")
+    """The setting names of the server's settings table (config/table.rs), plus THERMALIQ_CONFIG."""
+    path = ROOT / "crates" / "server" / "src" / "config" / "table.rs"
+    text = path.read_text(encoding="utf-8")
+    names = set(re.findall(r'Setting \{\s*name: "([A-Z0-9_]+)"', text))
+    assert names, f"{path}: no settings found"
+    return names | {"THERMALIQ_CONFIG"}
 
 
 def flatten(prefix, value, out):

@@ -140,6 +140,8 @@ enum ConfigCommand {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Print every setting (name, default, accepted values, meaning) as the Markdown table of docs/OPERATIONS.md.
+    Settings,
 }
 
 fn main() -> ExitCode {
@@ -174,6 +176,14 @@ fn settings_with_data_dir(data_dir: Option<PathBuf>) -> anyhow::Result<Settings>
     Ok(settings)
 }
 
+/// Environment variables that look like settings and are not.
+fn unknown_environment() -> Vec<config::UnknownSetting> {
+    let names: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .collect();
+    config::unknown_settings(names.iter().map(String::as_str))
+}
+
 /// Settings from `THERMALIQ_CONFIG` (if set) and the environment.
 fn load_settings(file: Option<&Path>) -> anyhow::Result<Settings> {
     let from_env = env_lookup("THERMALIQ_CONFIG").map(PathBuf::from);
@@ -195,6 +205,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("--bind '{bind}' is not an address:port"))?;
             }
             telemetry::init(&settings.log_filter, Box::new(std::io::stdout()));
+            for unknown in unknown_environment() {
+                tracing::warn!(
+                    setting = unknown.name.as_str(),
+                    nearest = unknown.nearest.unwrap_or(""),
+                    "Unknown setting ignored: {unknown}"
+                );
+            }
             serve(settings).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -236,8 +253,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {
+            command: ConfigCommand::Settings,
+        } => {
+            emit(&config::settings_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config {
             command: ConfigCommand::Validate { file },
         } => {
+            for unknown in unknown_environment() {
+                eprintln!("warning: {unknown}");
+            }
             let settings = load_settings(file.as_deref())?;
             emit(&serde_json::to_string_pretty(&settings)?);
             eprintln!("configuration is valid");

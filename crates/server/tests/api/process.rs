@@ -290,6 +290,39 @@ fn a_bad_setting_stops_start_up_naming_it() {
     );
 }
 
+/// `kubectl set env HISTORIAN_TIMEOUT=60` (not a setting of this version) and
+/// a typo are warned about, at start-up and by `config validate`, with the
+/// nearest known name; the known setting beside them still applies.
+#[tokio::test]
+async fn look_alike_settings_are_warned_about_with_the_nearest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path())
+        .args(["config", "validate"])
+        .env("HISTORIAN_TIMEOUT", "60")
+        .env("CALCULATION_TIMOUT", "5")
+        .env("CALCULATION_TIMEOUT", "7")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("HISTORIAN_TIMEOUT is not a setting of this version")
+            && stderr.contains("CALCULATION_TIMOUT")
+            && stderr.contains("did you mean CALCULATION_TIMEOUT?"),
+        "{stderr}"
+    );
+    let effective: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(effective["calculation_timeout"], 7.0);
+
+    let server = Process::start(dir.path(), &[("SANKEY_MAX_NODE", "10")]);
+    let warned = server.log_lines().into_iter().any(|line| {
+        line["level"] == "WARN"
+            && line["setting"] == "SANKEY_MAX_NODE"
+            && line["nearest"] == "SANKEY_MAX_NODES"
+    });
+    assert!(warned, "no start-up warning for SANKEY_MAX_NODE");
+}
+
 #[test]
 fn config_validate_prints_the_effective_config_with_secrets_redacted() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,8 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
-use thermaliq_core::{CalculationMode, EngineSettings};
+use thermaliq_core::EngineSettings;
 use thiserror::Error;
+
+mod table;
+mod unknown;
+
+pub use table::{SETTINGS, Setting, setting, settings_markdown};
+pub use unknown::{UnknownSetting, unknown_settings};
 
 /// A value that must never reach a log or a response.
 #[derive(Clone, PartialEq, Eq)]
@@ -212,55 +218,6 @@ impl Default for Settings {
     }
 }
 
-/// The names this version reads. Anything else in a file is reported as unused.
-pub const KNOWN_SETTINGS: [&str; 45] = [
-    "CALCULATION_BATCH_MAX",
-    "GROUP_COMMIT_MAX_BATCH",
-    "GROUP_COMMIT_IN_FLIGHT",
-    "THERMALIQ_BIND",
-    "THERMALIQ_DATA_DIR",
-    "DATABASE_URL",
-    "THERMALIQ_BOOTSTRAP_TOKEN",
-    "THERMALIQ_LOG",
-    "CALCULATION_MODE",
-    "ALLOW_NEGATIVE_EFFICIENCY",
-    "ENERGY_BALANCE_THRESHOLD",
-    "ENERGY_BALANCE_CHECK_ENABLED",
-    "INCLUDE_ENERGY_LOSSES",
-    "CALCULATION_TIMEOUT",
-    "MAX_CONCURRENT_CALCULATIONS",
-    "DATABASE_POOL_SIZE",
-    "DATABASE_POOL_TIMEOUT",
-    "THERMALIQ_CONFIG",
-    "DATABASE_MAX_OVERFLOW",
-    "DATABASE_POOL_RECYCLE",
-    "REDIS_URL",
-    "CALCULATION_CACHE_TTL",
-    "CACHE_COMPRESSION_ENABLED",
-    "SANKEY_MAX_NODES",
-    "SANKEY_MAX_LINKS",
-    "SANKEY_AGGREGATE_SMALL_FLOWS",
-    "SANKEY_SMALL_FLOW_THRESHOLD",
-    "SANKEY_VALIDATE_FLOWS",
-    "SANKEY_ALLOW_CIRCULAR_FLOWS",
-    "SANKEY_GENERATION_TIMEOUT",
-    "SANKEY_ASYNC_GENERATION",
-    "SANKEY_ASYNC_MIN_FLOWS",
-    "MAX_INTERPOLATION_GAP_MINUTES",
-    "WORKER_ENABLED",
-    "WORKER_CONCURRENCY",
-    "JOB_LEASE_TIMEOUT",
-    "JOB_MAX_ATTEMPTS",
-    "MAX_DATA_POINTS_PER_CALCULATION",
-    "ENABLE_CALCULATION_CHUNKING",
-    "CALCULATION_CHUNK_SIZE",
-    "ENABLE_STREAMING_CALCULATION",
-    "MIN_DATA_COMPLETENESS",
-    "READINGS_RETENTION_DAYS",
-    "SCHEDULE_CATCHUP_DAYS",
-    "SCHEDULER_INTERVAL",
-];
-
 /// The shortest bootstrap token accepted (DESIGN.md §4).
 pub const MIN_BOOTSTRAP_TOKEN_LEN: usize = 32;
 
@@ -285,9 +242,9 @@ pub struct Loaded {
     pub unused_keys: Vec<String>,
 }
 
-struct Raw {
-    value: String,
-    origin: String,
+pub(crate) struct Raw {
+    pub(crate) value: String,
+    pub(crate) origin: String,
 }
 
 /// Loads settings from an optional YAML file and an environment lookup.
@@ -314,14 +271,14 @@ pub fn load(
             reason,
         })?;
         for (key, value) in flat {
-            if !KNOWN_SETTINGS.contains(&key.as_str()) {
+            if setting(&key).is_none() {
                 unused_keys.push(key.clone());
             }
             let origin = format!("file {}", path.display());
             raw.insert(key, Raw { value, origin });
         }
     }
-    for name in KNOWN_SETTINGS {
+    for name in SETTINGS.iter().map(|s| s.name) {
         if let Some(value) = env(name) {
             raw.insert(
                 name.to_owned(),
@@ -385,223 +342,16 @@ fn flatten_yaml(
 }
 
 fn build(raw: &BTreeMap<String, Raw>) -> Result<Settings, ConfigError> {
-    let mut s = Settings::default();
-    let get = |name: &'static str| raw.get(name).map(|r| (name, r));
-
-    if let Some((name, r)) = get("THERMALIQ_BIND") {
-        s.bind = r
-            .value
-            .parse()
-            .map_err(|_| invalid(name, r, "must be an address:port, e.g. 127.0.0.1:8080"))?;
-    }
-    if let Some((_, r)) = get("THERMALIQ_DATA_DIR") {
-        s.data_dir = PathBuf::from(&r.value);
-    }
-    if let Some((name, r)) = get("DATABASE_URL") {
-        let url = r.value.trim();
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return Err(invalid_redacted(
-                name,
-                r,
-                "must start with sqlite:, postgres:// or postgresql://",
-            ));
+    let mut settings = Settings::default();
+    for setting in SETTINGS {
+        if let Some(r) = raw.get(setting.name) {
+            (setting.apply)(&mut settings, setting.name, r)?;
         }
-        s.database_url = Some(Secret::new(url.to_owned()));
     }
-    if let Some((name, r)) = get("THERMALIQ_BOOTSTRAP_TOKEN") {
-        if r.value.chars().count() < MIN_BOOTSTRAP_TOKEN_LEN
-            || r.value.chars().any(char::is_whitespace)
-        {
-            return Err(invalid_redacted(
-                name,
-                r,
-                &format!(
-                    "must be at least {MIN_BOOTSTRAP_TOKEN_LEN} characters with no white space"
-                ),
-            ));
-        }
-        s.bootstrap_token = Some(Secret::new(r.value.clone()));
-    }
-    if let Some((_, r)) = get("THERMALIQ_LOG") {
-        s.log_filter = r.value.clone();
-    }
-    if let Some((name, r)) = get("CALCULATION_MODE") {
-        s.engine.mode = match r.value.trim().to_ascii_lowercase().as_str() {
-            "strict" => CalculationMode::Strict,
-            "lenient" => CalculationMode::Lenient,
-            _ => return Err(invalid(name, r, "must be one of strict, lenient")),
-        };
-    }
-    if let Some((name, r)) = get("ALLOW_NEGATIVE_EFFICIENCY") {
-        s.engine.allow_negative_efficiency = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("ENERGY_BALANCE_CHECK_ENABLED") {
-        s.engine.energy_balance_check_enabled = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("INCLUDE_ENERGY_LOSSES") {
-        s.engine.include_energy_losses = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("ENERGY_BALANCE_THRESHOLD") {
-        let t = number(name, r)?;
-        if !(0.0..=1.0).contains(&t) {
-            return Err(invalid(
-                name,
-                r,
-                "must be a fraction of input between 0 and 1 (0.05 = 5 %)",
-            ));
-        }
-        s.engine.energy_balance_threshold = t;
-    }
-    if let Some((name, r)) = get("CALCULATION_TIMEOUT") {
-        s.calculation_timeout = duration(name, r, 3600.0)?;
-    }
-    if let Some((name, r)) = get("DATABASE_POOL_TIMEOUT") {
-        s.database_pool_timeout = duration(name, r, 3600.0)?;
-    }
-    if let Some((name, r)) = get("MAX_CONCURRENT_CALCULATIONS") {
-        s.max_concurrent_calculations = count(name, r, 10_000)? as usize;
-    }
-    if let Some((name, r)) = get("DATABASE_POOL_SIZE") {
-        s.database_pool_size = count(name, r, 1_000)?;
-    }
-    if let Some((name, r)) = get("DATABASE_MAX_OVERFLOW") {
-        s.database_max_overflow = match r.value.trim().parse::<u32>() {
-            Ok(v) if v <= 1_000 => v,
-            _ => return Err(invalid(name, r, "must be a whole number from 0 to 1000")),
-        };
-    }
-    if let Some((name, r)) = get("DATABASE_POOL_RECYCLE") {
-        s.database_pool_recycle = duration(name, r, 86_400.0)?;
-    }
-    if let Some((name, r)) = get("REDIS_URL") {
-        let url = r.value.trim();
-        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-            return Err(invalid_redacted(
-                name,
-                r,
-                "must start with redis:// or rediss://",
-            ));
-        }
-        s.redis_url = Some(Secret::new(url.to_owned()));
-    }
-    if let Some((name, r)) = get("CALCULATION_CACHE_TTL") {
-        s.calculation_cache_ttl = duration(name, r, 30.0 * 86_400.0)?;
-    }
-    if let Some((name, r)) = get("CACHE_COMPRESSION_ENABLED") {
-        s.cache_compression_enabled = boolean(name, r)?;
-    }
-    let k = &mut s.sankey;
-    if let Some((name, r)) = get("SANKEY_MAX_NODES") {
-        k.max_nodes = count(name, r, 10_000)? as usize;
-    }
-    if let Some((name, r)) = get("SANKEY_MAX_LINKS") {
-        k.max_links = count(name, r, 100_000)? as usize;
-    }
-    if let Some((name, r)) = get("SANKEY_AGGREGATE_SMALL_FLOWS") {
-        k.aggregate_small_flows = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("SANKEY_SMALL_FLOW_THRESHOLD") {
-        let t = number(name, r)?;
-        if !(0.0..1.0).contains(&t) {
-            return Err(invalid(
-                name,
-                r,
-                "must be a share of total input from 0 to below 1",
-            ));
-        }
-        k.small_flow_threshold = t;
-    }
-    if let Some((name, r)) = get("SANKEY_VALIDATE_FLOWS") {
-        k.validate_flows = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("SANKEY_ALLOW_CIRCULAR_FLOWS") {
-        k.allow_circular_flows = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("SANKEY_GENERATION_TIMEOUT") {
-        k.generation_timeout = duration(name, r, 3600.0)?;
-    }
-    if let Some((name, r)) = get("SANKEY_ASYNC_GENERATION") {
-        k.async_generation = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("SANKEY_ASYNC_MIN_FLOWS") {
-        k.async_min_flows = count(name, r, 1_000_000)? as usize;
-    }
-    if let Some((name, r)) = get("WORKER_ENABLED") {
-        s.worker_enabled = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("WORKER_CONCURRENCY") {
-        s.worker_concurrency = count(name, r, 256)?;
-    }
-    if let Some((name, r)) = get("JOB_LEASE_TIMEOUT") {
-        s.job_lease_timeout = duration(name, r, 3600.0)?;
-    }
-    if let Some((name, r)) = get("JOB_MAX_ATTEMPTS") {
-        s.job_max_attempts = count(name, r, 100)?;
-    }
-    let rd = &mut s.readings;
-    if let Some((name, r)) = get("MAX_DATA_POINTS_PER_CALCULATION") {
-        rd.max_data_points_per_calculation = match r.value.trim().parse::<u64>() {
-            Ok(v) if v >= 1 => v,
-            _ => return Err(invalid(name, r, "must be a whole number >= 1")),
-        };
-    }
-    if let Some((name, r)) = get("ENABLE_CALCULATION_CHUNKING") {
-        rd.enable_calculation_chunking = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("CALCULATION_CHUNK_SIZE") {
-        rd.calculation_chunk_size = count(name, r, 1_000_000)?;
-    }
-    if let Some((name, r)) = get("ENABLE_STREAMING_CALCULATION") {
-        rd.enable_streaming_calculation = boolean(name, r)?;
-    }
-    if let Some((name, r)) = get("MAX_INTERPOLATION_GAP_MINUTES") {
-        rd.max_interpolation_gap_minutes = count(name, r, 10_080)?;
-    }
-    if let Some((name, r)) = get("READINGS_RETENTION_DAYS") {
-        rd.retention_days = match r.value.trim().parse::<u32>() {
-            Ok(v) if v <= 36_500 => v,
-            _ => {
-                return Err(invalid(
-                    name,
-                    r,
-                    "must be a whole number of days from 0 (keep all) to 36500",
-                ));
-            }
-        };
-    }
-    if let Some((name, r)) = get("SCHEDULE_CATCHUP_DAYS") {
-        rd.schedule_catchup_days = count(name, r, 366)?;
-    }
-    if let Some((name, r)) = get("SCHEDULER_INTERVAL") {
-        rd.scheduler_interval = duration(name, r, 86_400.0)?;
-    }
-    if let Some((name, r)) = get("CALCULATION_BATCH_MAX") {
-        s.calculation_batch_max = count(name, r, 10_000)? as usize;
-    }
-    if let Some((name, r)) = get("GROUP_COMMIT_MAX_BATCH") {
-        s.group_commit_max_batch = count(name, r, 10_000)? as usize;
-    }
-    if let Some((name, r)) = get("GROUP_COMMIT_IN_FLIGHT") {
-        s.group_commit_in_flight = count(name, r, 64)? as usize;
-    }
-    if let Some((name, r)) = get("MIN_DATA_COMPLETENESS") {
-        let v = number(name, r)?;
-        if !(0.0..=1.0).contains(&v) {
-            return Err(invalid(
-                name,
-                r,
-                "must be a fraction from 0 to 1 (0.95 = 95 %)",
-            ));
-        }
-        s.engine.min_data_completeness = v;
-    }
-    Ok(s)
+    Ok(settings)
 }
 
-fn invalid(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
+pub(crate) fn invalid(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
     ConfigError::Invalid {
         name,
         value: format!("'{}'", r.value),
@@ -610,7 +360,7 @@ fn invalid(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
     }
 }
 
-fn invalid_redacted(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
+pub(crate) fn invalid_redacted(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
     ConfigError::Invalid {
         name,
         value: "[redacted]".to_owned(),
@@ -619,7 +369,7 @@ fn invalid_redacted(name: &'static str, r: &Raw, rule: &str) -> ConfigError {
     }
 }
 
-fn boolean(name: &'static str, r: &Raw) -> Result<bool, ConfigError> {
+pub(crate) fn boolean(name: &'static str, r: &Raw) -> Result<bool, ConfigError> {
     match r.value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
@@ -627,14 +377,18 @@ fn boolean(name: &'static str, r: &Raw) -> Result<bool, ConfigError> {
     }
 }
 
-fn number(name: &'static str, r: &Raw) -> Result<f64, ConfigError> {
+pub(crate) fn number(name: &'static str, r: &Raw) -> Result<f64, ConfigError> {
     match r.value.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err(invalid(name, r, "must be a number")),
     }
 }
 
-fn duration(name: &'static str, r: &Raw, max_seconds: f64) -> Result<Duration, ConfigError> {
+pub(crate) fn duration(
+    name: &'static str,
+    r: &Raw,
+    max_seconds: f64,
+) -> Result<Duration, ConfigError> {
     let v = number(name, r)?;
     if v <= 0.0 || v > max_seconds {
         return Err(invalid(
@@ -646,7 +400,7 @@ fn duration(name: &'static str, r: &Raw, max_seconds: f64) -> Result<Duration, C
     Ok(Duration::from_secs_f64(v))
 }
 
-fn count(name: &'static str, r: &Raw, max: u32) -> Result<u32, ConfigError> {
+pub(crate) fn count(name: &'static str, r: &Raw, max: u32) -> Result<u32, ConfigError> {
     match r.value.trim().parse::<u32>() {
         Ok(v) if (1..=max).contains(&v) => Ok(v),
         _ => Err(invalid(
@@ -660,6 +414,7 @@ fn count(name: &'static str, r: &Raw, max: u32) -> Result<u32, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use thermaliq_core::CalculationMode;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {
@@ -742,6 +497,28 @@ mod tests {
         assert!(
             err.contains("THERMALIQ_BOOTSTRAP_TOKEN") && !err.contains("short-secret"),
             "{err}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod doc_table {
+    /// docs/OPERATIONS.md shows the table `thermaliq config settings` prints.
+    #[test]
+    fn the_operations_guide_lists_every_setting_as_defined() {
+        let doc = include_str!("../../../../docs/OPERATIONS.md");
+        let begin = doc
+            .find("<!-- settings:begin")
+            .expect("settings:begin marker");
+        let end = doc
+            .find("<!-- settings:end -->")
+            .expect("settings:end marker");
+        let shown = &doc[begin..end];
+        let shown = &shown[shown.find('\n').unwrap() + 1..];
+        assert_eq!(
+            shown,
+            super::settings_markdown(),
+            "regenerate with `thermaliq config settings`"
         );
     }
 }
