@@ -1,0 +1,18 @@
+//! `thermaliq-analytics`: what the numbers mean over time and against others.
+//!
+//! Pure and deterministic, like `thermaliq-core`: no I/O, no clock, no
+//! randomness that is not seeded by the caller. The server loads stored
+//! calculations and readings, calls these functions, and renders the result.
+//!
+//! - [`regression`]: OLS baselines with every statistic and the validity
+//!   verdict, and the search over every combination of up to four variables
+//!   (ISO 50006, DOE EnPI / VERIFI rules).
+//! - [`special`]: Student-t and F distributions from the regularized
+//!   incomplete beta function.
+
+pub mod error;
+mod linalg;
+pub mod regression;
+pub mod special;
+
+pub use error::AnalyticsError;
