@@ -7,9 +7,12 @@
 //! - [`regression`]: OLS baselines with every statistic and the validity
 //!   verdict, and the search over every combination of up to four variables
 //!   (ISO 50006, DOE EnPI / VERIFI rules).
+//! - [`baseline`]: expected vs actual energy, savings, SEnPI and CUSUM
+//!   against a baseline equation.
 //! - [`special`]: Student-t and F distributions from the regularized
 //!   incomplete beta function.
 
+pub mod baseline;
 pub mod error;
 mod linalg;
 pub mod regression;

@@ -1,4 +1,4 @@
-//! Ordinary least squares baselines (ISO 50006:2014 §4.4 and Annex C, the
+//! Ordinary least squares baselines (ISO 50006:2014 energy baselines, the
 //! regression models of DOE's EnPI and VERIFI tools): one fit with every
 //! statistic an energy engineer checks, a search over every combination of
 //! up to four candidate variables, and the validity verdict.
