@@ -9,6 +9,10 @@
 //!   (ISO 50006, DOE EnPI / VERIFI rules).
 //! - [`baseline`]: expected vs actual energy, savings, SEnPI and CUSUM
 //!   against a baseline equation.
+//! - [`trend`]: interval series of efficiency, rolling mean, linear trend
+//!   in points per year with its 95 % interval, change points on the mean
+//!   flagged as degradation.
+//! - [`rng`]: a seeded generator for Monte Carlo and generated test data.
 //! - [`special`]: Student-t and F distributions from the regularized
 //!   incomplete beta function.
 
@@ -16,6 +20,8 @@ pub mod baseline;
 pub mod error;
 mod linalg;
 pub mod regression;
+pub mod rng;
 pub mod special;
+pub mod trend;
 
 pub use error::AnalyticsError;
