@@ -18,6 +18,9 @@ intercept, `sm.add_constant`). One JSON object per line:
   {"kind": "t", "t", "dof", "p_two_sided"}     scipy.stats.t.sf(|t|, dof) * 2
   {"kind": "t_ppf", "p", "dof", "t"}          scipy.stats.t.ppf(p, dof)
   {"kind": "f", "f", "d1", "d2", "sf"}        scipy.stats.f.sf(f, d1, d2)
+  {"kind": "fleet", "value", "peers": [...], "p25", "median", "p75", "percentile"}
+      numpy.percentile (method "linear", Hyndman & Fan 7) and
+      scipy.stats.percentileofscore(peers, value, kind="mean")
 The validity rules (issue 10, DOE EnPI / VERIFI): model F p <= 0.10, every
 variable p <= 0.20, at least one variable p < 0.10, R^2 >= 0.5.
 """
@@ -138,6 +141,15 @@ def main(path):
         out.append({"kind": "t_ppf", "p": p, "dof": dof, "t": float(st.t.ppf(p, dof))})
     for f, d1, d2 in [(0.5, 1, 5), (1.0, 2, 10), (3.1, 3, 20), (10.0, 4, 100), (150.0, 6, 1088), (2.0, 1, 1), (0.05, 5, 3), (25.0, 2, 8)]:
         out.append({"kind": "f", "f": f, "d1": d1, "d2": d2, "sf": float(st.f.sf(f, d1, d2))})
+
+    for i in range(12):
+        n = [5, 6, 7, 10, 23, 100][i % 6]
+        peers = np.round(rng.uniform(60.0, 95.0, n), 1 if i % 2 else 6)
+        value = float(peers[0]) if i % 3 == 0 else float(rng.uniform(55.0, 98.0))
+        out.append({"kind": "fleet", "value": value, "peers": peers.tolist(),
+                    "p25": float(np.percentile(peers, 25)), "median": float(np.percentile(peers, 50)),
+                    "p75": float(np.percentile(peers, 75)),
+                    "percentile": float(st.percentileofscore(peers, value, kind="mean"))})
 
     with open(path, "w") as fh:
         for obj in out:

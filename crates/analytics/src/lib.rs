@@ -13,10 +13,13 @@
 //!   in points per year with its 95 % interval, change points on the mean
 //!   flagged as degradation.
 //! - [`rng`]: a seeded generator for Monte Carlo and generated test data.
+//! - [`benchmark`]: published reference efficiencies (with sources) that
+//!   apply, the gap in points and in energy a year; fleet percentiles.
 //! - [`special`]: Student-t and F distributions from the regularized
 //!   incomplete beta function.
 
 pub mod baseline;
+pub mod benchmark;
 pub mod error;
 mod linalg;
 pub mod regression;
