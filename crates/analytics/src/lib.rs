@@ -12,6 +12,9 @@
 //! - [`trend`]: interval series of efficiency, rolling mean, linear trend
 //!   in points per year with its 95 % interval, change points on the mean
 //!   flagged as degradation.
+//! - [`uncertainty`]: GUM / ASME PTC 19.1 propagation (Taylor with
+//!   numerical sensitivities, seeded Monte Carlo), and both applied to the
+//!   engine's efficiencies of a `NormalizedInput`.
 //! - [`rng`]: a seeded generator for Monte Carlo and generated test data.
 //! - [`benchmark`]: published reference efficiencies (with sources) that
 //!   apply, the gap in points and in energy a year; fleet percentiles.
@@ -26,5 +29,6 @@ pub mod regression;
 pub mod rng;
 pub mod special;
 pub mod trend;
+pub mod uncertainty;
 
 pub use error::AnalyticsError;
