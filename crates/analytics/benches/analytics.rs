@@ -25,7 +25,7 @@ fn main() {
 fn daily_dataset() -> (Vec<f64>, Vec<Variable>) {
     let mut rng = Rng::new(2026);
     let n = 1095;
-    let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(n); 6];
+    let mut cols: Vec<Vec<f64>> = (0..6).map(|_| Vec::with_capacity(n)).collect();
     let mut y = Vec::with_capacity(n);
     for _ in 0..n {
         let x: Vec<f64> = (0..6)
