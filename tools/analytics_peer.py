@@ -2,7 +2,7 @@
 """Write regression datasets and statsmodels' answers for thermaliq-analytics (a test peer).
 
 Usage: python3 tools/analytics_peer.py OUT.jsonl
-Then:  ANALYTICS_PEER_FILE=OUT.jsonl cargo test -p thermaliq-analytics --test regression_peer -- --nocapture
+Then:  ANALYTICS_PEER_FILE=OUT.jsonl cargo test -p thermaliq-analytics --test regression_peer --test benchmark -- --nocapture
 
 Needs `pip install statsmodels scipy numpy`. Each dataset is generated with
 known coefficients and Gaussian noise (numpy's seeded PCG64), then every
