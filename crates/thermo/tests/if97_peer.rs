@@ -61,6 +61,10 @@ fn num(line: &Value, key: &str) -> f64 {
 #[test]
 fn if97_matches_python_iapws97_peer() {
     let Ok(path) = std::env::var("IF97_PEER_FILE") else {
+        assert!(
+            std::env::var("THERMALIQ_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "THERMALIQ_REQUIRE_SERVICES=1 but IF97_PEER_FILE is not set"
+        );
         println!("SKIPPED: IF97_PEER_FILE not set (run tools/if97_peer.py)");
         return;
     };

@@ -81,7 +81,7 @@ async fn a_database_outage_fails_fast_and_recovers_without_restart() {
         .ok()
         .filter(|u| u.starts_with("postgres"))
     else {
-        println!("SKIPPED: DATABASE_URL (postgres://) not set (PostgreSQL outage test)");
+        crate::helpers::skip_or_fail("DATABASE_URL (postgres://) not set (PostgreSQL outage test)");
         return;
     };
     let schema_url = fresh_postgres_schema(&db).await;
@@ -192,7 +192,7 @@ async fn redis_stopped_and_restarted_under_load() {
         .unwrap()
         .port();
     let Some(mut redis) = start_redis(port) else {
-        println!("SKIPPED: redis-server not installed (Redis fault test)");
+        crate::helpers::skip_or_fail("redis-server not installed (Redis fault test)");
         return;
     };
     tokio::time::sleep(Duration::from_millis(300)).await;

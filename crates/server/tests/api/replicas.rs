@@ -18,8 +18,8 @@ fn backends() -> Option<(String, String)> {
     match (db, redis) {
         (Some(db), Some(redis)) => Some((db, redis)),
         _ => {
-            println!(
-                "SKIPPED: DATABASE_URL (postgres://) and REDIS_URL not both set (multi-replica test)"
+            crate::helpers::skip_or_fail(
+                "DATABASE_URL (postgres://) and REDIS_URL not both set (multi-replica test)",
             );
             None
         }
