@@ -489,27 +489,61 @@ fn calculate_offline(file: &Path) -> anyhow::Result<ExitCode> {
     } else {
         body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     }
-    let validated = match parse_calculation_request(&body) {
+    // The batch shape of POST /calculate/batch: one result per item, in order.
+    #[derive(serde::Deserialize)]
+    struct Batch {
+        calculations: Vec<Box<serde_json::value::RawValue>>,
+    }
+    if let Ok(batch) = serde_json::from_slice::<Batch>(&body) {
+        let mut worst = ExitCode::SUCCESS;
+        let results: Vec<serde_json::Value> = batch
+            .calculations
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let (mut out, code) = offline_one(item.get().as_bytes(), &settings);
+                if code != ExitCode::SUCCESS {
+                    worst = code;
+                }
+                out["index"] = serde_json::json!(index);
+                out
+            })
+            .collect();
+        emit(&serde_json::to_string_pretty(
+            &serde_json::json!({"count": results.len(), "results": results}),
+        )?);
+        return Ok(worst);
+    }
+    let (out, code) = offline_one(&body, &settings);
+    emit(&serde_json::to_string_pretty(&out)?);
+    Ok(code)
+}
+
+/// One offline calculation: its result (or error) and the exit code it means.
+fn offline_one(body: &[u8], settings: &Settings) -> (serde_json::Value, ExitCode) {
+    let validated = match parse_calculation_request(body) {
         Ok(v) => v,
         Err(CoreError::Validation(details)) => {
             let error =
                 serde_json::json!({"error": {"type": "ValidationError", "details": details}});
-            emit(&serde_json::to_string_pretty(&error)?);
-            return Ok(ExitCode::from(2));
+            return (error, ExitCode::from(2));
         }
-        Err(other) => return Err(other.into()),
+        Err(other) => {
+            let error = serde_json::json!({"error": {"type": "InternalError", "message": other.to_string()}});
+            return (error, ExitCode::from(3));
+        }
     };
     let sealed = compute_and_seal(&validated.input, &settings.engine);
-    let mut out = serde_json::to_value(&sealed.result)?;
+    let mut out = serde_json::to_value(&sealed.result).unwrap_or_default();
     out["facility_id"] = serde_json::json!(validated.input.facility_id);
     out["provenance"] = serde_json::json!({
         "input_hash": sealed.input_hash,
         "output_hash": sealed.output_hash,
         "engine_version": thermaliq_core::ENGINE_VERSION,
     });
-    emit(&serde_json::to_string_pretty(&out)?);
-    Ok(match sealed.result.status {
+    let code = match sealed.result.status {
         ResultStatus::Completed => ExitCode::SUCCESS,
         ResultStatus::Failed => ExitCode::from(1),
-    })
+    };
+    (out, code)
 }

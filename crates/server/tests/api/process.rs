@@ -433,6 +433,24 @@ fn calculate_offline_prints_the_result() {
     assert_eq!(output.status.code(), Some(2));
     let error: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(error["error"]["details"][0]["field"], "facility_id");
+
+    // The batch shape of POST /calculate/batch, offline.
+    let batch = serde_json::json!({"calculations": [runbook_case(), {"facility_id": 3}]});
+    std::fs::write(&file, batch.to_string()).unwrap();
+    let output = command(dir.path())
+        .arg("calculate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(out["count"], 2);
+    assert!((out["results"][0]["efficiency"].as_f64().unwrap() - 90.476).abs() < 0.001);
+    assert_eq!(out["results"][1]["index"], 1);
+    assert_eq!(
+        out["results"][1]["error"]["details"][0]["field"],
+        "facility_id"
+    );
 }
 
 fn script(name: &str) -> PathBuf {
