@@ -64,10 +64,11 @@ fn from_analysis(
     let mut loss_breakdown: Vec<_> = loss_flows
         .iter()
         .map(|(category, v)| {
-            let source = if category == "unaccounted" {
-                "unaccounted"
-            } else {
-                "computed"
+            let source = match category.as_str() {
+                "unaccounted" => "unaccounted",
+                // A boiler without measured surfaces: the ABMA chart estimate.
+                "radiation" if r.radiation_loss_estimate.is_some() => "estimated",
+                _ => "computed",
             };
             loss_item(category, *v, share(*v), source)
         })

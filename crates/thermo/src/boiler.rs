@@ -19,14 +19,17 @@ use crate::combustion::{
     Basis, CombustionConditions, CombustionResult, FlueGasSpec, combustion_of,
 };
 use crate::exergy::{
-    DeadState, SecondLaw, StreamExergy, constant_cp_exergy_change_kw, fuel_chemical_exergy,
+    DeadState, SecondLaw, StreamExergy, constant_cp_exergy_change_kw, fuel_chemical_exergy_at,
     heat_exergy_kw, specific_flow_exergy_kj_kg,
 };
-use crate::fuels::{Fuel, FuelSpec, GasComposition, UltimateAnalysis, check_range, invalid};
+use crate::fuels::{
+    Fuel, FuelSpec, FuelState, GasComposition, UltimateAnalysis, check_range, invalid,
+};
 use crate::heat_transfer::{
     OpeningLoss, OpeningSpec, SurfaceLoss, SurfaceSpec, opening_loss, surface_loss,
 };
 use crate::if97::{self, SteamProperties};
+use crate::radiation_estimate::{RadiationLossEstimate, abma_radiation_loss};
 
 // ---------------------------------------------------------------------------
 // Input shapes
@@ -58,15 +61,20 @@ pub struct FuelStreamSpec {
     /// Metered heat input on the analysis basis, kW.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy_kw: Option<f64>,
+    /// With `ultimate_analysis_wt_pct`: `liquid` or `solid` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<FuelState>,
 }
 
 impl FuelStreamSpec {
-    fn fuel_spec(&self) -> FuelSpec {
+    /// The fuel without its flow.
+    pub fn fuel_spec(&self) -> FuelSpec {
         FuelSpec {
             name: self.name.clone(),
             gas_composition_vol_pct: self.gas_composition_vol_pct,
             ultimate_analysis_wt_pct: self.ultimate_analysis_wt_pct,
             hhv_kj_kg: self.hhv_kj_kg,
+            state: self.state,
         }
     }
 }
@@ -125,7 +133,14 @@ pub struct BoilerSpec {
     pub drum_pressure_mpa: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blowdown_treatment: Option<BlowdownTreatment>,
-    pub flue_gas: FlueGasSpec,
+    /// Flue-gas analysis; without it (and with a metered fuel input) only
+    /// the input-output efficiency is computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flue_gas: Option<FlueGasSpec>,
+    /// Maximum continuous output, kW: the rating the ABMA radiation-loss
+    /// estimate is read at when no surfaces are given (default: the output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated_output_kw: Option<f64>,
     #[serde(default = "crate::combustion::default_reference_temperature_c")]
     pub combustion_air_temperature_c: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,6 +328,10 @@ pub struct ProcessResult {
     pub surfaces: Vec<SurfaceLoss>,
     pub openings: Vec<OpeningLoss>,
     pub second_law: SecondLaw,
+    /// A boiler without measured surfaces: the radiation loss estimated by
+    /// the ABMA chart (flagged `estimated`), included in `losses.radiation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub radiation_loss_estimate: Option<RadiationLossEstimate>,
     /// Formula ids (sections of docs/FORMULAS.md) used.
     pub formulas: Vec<&'static str>,
     pub warnings: Vec<String>,
@@ -515,8 +534,9 @@ fn item(kw: f64, input_kw: f64) -> LossItem {
     }
 }
 
-/// Heat-loss assembly shared by boilers and furnaces. `extra_loss_kw` is a
-/// loss in kW that is not a combustion or surface loss (blowdown as loss).
+/// Heat-loss assembly shared by boilers and furnaces. `blowdown_loss_kw` is a
+/// loss in kW that is not a combustion or surface loss (blowdown as loss);
+/// `estimated_radiation_pct` an estimated casing loss in % of input.
 struct HeatLoss {
     input_kw: f64,
     input_measured: bool,
@@ -531,9 +551,11 @@ fn heat_loss(
     useful_output_kw: f64,
     blowdown_loss_kw: f64,
     unaccounted_pct: f64,
+    estimated_radiation_pct: f64,
 ) -> Result<HeatLoss, ThermoError> {
     let c = &fired.combustion;
-    let comb_net_pct = c.losses_pct.total - c.credits_pct.total + unaccounted_pct;
+    let comb_net_pct =
+        c.losses_pct.total - c.credits_pct.total + unaccounted_pct + estimated_radiation_pct;
     let absolute_kw = surf.radiation_kw + surf.convection_kw + surf.openings_kw + blowdown_loss_kw;
     let (input_kw, measured) = match fired.input_kw {
         Some(q) => (q, true),
@@ -565,7 +587,13 @@ fn heat_loss(
         unburned: by_pct(l.unburned()),
         unburned_co: by_pct(l.unburned_co),
         unburned_carbon: by_pct(l.unburned_carbon),
-        radiation: item(surf.radiation_kw + surf.openings_kw, input_kw),
+        radiation: {
+            let measured = item(surf.radiation_kw + surf.openings_kw, input_kw);
+            LossItem {
+                kw: measured.kw + estimated_radiation_pct / 100.0 * input_kw,
+                pct: measured.pct + estimated_radiation_pct,
+            }
+        },
         radiation_from_openings: item(surf.openings_kw, input_kw),
         convection: item(surf.convection_kw, input_kw),
         blowdown: item(blowdown_loss_kw, input_kw),
@@ -590,11 +618,15 @@ fn heat_loss(
     })
 }
 
-fn fuel_exergy_kw(fired: &Fired, input_kw: f64) -> (f64, StreamExergy) {
-    let ex = fuel_chemical_exergy(&fired.fuel);
-    let m_kg_s = fired
-        .fuel_kg_s
-        .unwrap_or(input_kw / fired.combustion.heating_value_kj_kg);
+fn fuel_exergy_kw(
+    fuel: &Fuel,
+    fuel_kg_s: Option<f64>,
+    heating_value_kj_kg: f64,
+    input_kw: f64,
+    dead: &DeadState,
+) -> (f64, StreamExergy) {
+    let ex = fuel_chemical_exergy_at(fuel, dead);
+    let m_kg_s = fuel_kg_s.unwrap_or(input_kw / heating_value_kj_kg);
     let kw = m_kg_s * ex.exergy_kj_kg;
     (
         kw,
@@ -604,6 +636,60 @@ fn fuel_exergy_kw(fired: &Fired, input_kw: f64) -> (f64, StreamExergy) {
             specific_exergy_kj_kg: Some(ex.exergy_kj_kg),
         },
     )
+}
+
+/// A metered fuel input without a combustion analysis.
+pub(crate) struct MeteredFuel {
+    pub fuel: Fuel,
+    pub basis: Basis,
+    pub heating_value_kj_kg: f64,
+    pub input_kw: f64,
+    pub fuel_kg_s: f64,
+}
+
+/// Resolves a fuel stream whose input is metered (`energy_kw`, on `basis`)
+/// or weighed (`mass_flow_kg_h` × heating value); `process.fuel` in errors.
+pub(crate) fn metered_fuel(
+    spec: &FuelStreamSpec,
+    basis: Basis,
+) -> Result<MeteredFuel, ThermoError> {
+    let fuel = spec.fuel_spec().resolve("process.fuel")?;
+    let hv = match basis {
+        Basis::Hhv => fuel.hhv_kj_kg,
+        Basis::Lhv => fuel.lhv_kj_kg,
+    };
+    let (input_kw, kg_s) = match (spec.mass_flow_kg_h, spec.energy_kw) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "process.fuel",
+                "give mass_flow_kg_h or energy_kw, not both",
+            ));
+        }
+        (Some(m), None) => {
+            let m = check_range("process.fuel.mass_flow_kg_h", m, 0.0, 1e8, "kg/h")? / 3600.0;
+            (m * hv, m)
+        }
+        (None, Some(q)) => {
+            let q = check_range("process.fuel.energy_kw", q, 0.0, 1e8, "kW")?;
+            (q, q / hv)
+        }
+        (None, None) => {
+            return Err(invalid(
+                "process.fuel",
+                "give energy_kw or mass_flow_kg_h (without a flue_gas analysis the input must be metered)",
+            ));
+        }
+    };
+    if input_kw <= 0.0 {
+        return Err(invalid("process.fuel", "the fuel input is zero"));
+    }
+    Ok(MeteredFuel {
+        fuel,
+        basis,
+        heating_value_kj_kg: hv,
+        input_kw,
+        fuel_kg_s: kg_s,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -665,19 +751,25 @@ fn unaccounted(v: Option<f64>) -> Result<f64, ThermoError> {
 fn boiler(b: &BoilerSpec, dead: &DeadState) -> Result<ProcessResult, ThermoError> {
     let ambient_c = ambient(b.ambient_temperature_c)?;
     let unacc = unaccounted(b.unaccounted_loss_pct)?;
-    let fired = fire(
-        &b.fuel,
-        &b.flue_gas,
-        conditions(
-            b.combustion_air_temperature_c,
-            b.fuel_temperature_c,
-            b.ambient_temperature_c,
-            b.air_moisture,
-            b.unburned_carbon_in_ash_pct,
-            b.basis,
-        ),
-    )?;
-    let mut warnings = fired.combustion.warnings.clone();
+    let fired = match &b.flue_gas {
+        Some(flue) => Some(fire(
+            &b.fuel,
+            flue,
+            conditions(
+                b.combustion_air_temperature_c,
+                b.fuel_temperature_c,
+                b.ambient_temperature_c,
+                b.air_moisture,
+                b.unburned_carbon_in_ash_pct,
+                b.basis,
+            ),
+        )?),
+        None => None,
+    };
+    let mut warnings = fired
+        .as_ref()
+        .map(|f| f.combustion.warnings.clone())
+        .unwrap_or_default();
 
     let m_steam_kg_h = match b.steam.mass_flow_kg_h {
         Some(m) => check_range("process.steam.mass_flow_kg_h", m, 0.0, 1e8, "kg/h")?,
@@ -727,7 +819,71 @@ fn boiler(b: &BoilerSpec, dead: &DeadState) -> Result<ProcessResult, ThermoError
     };
 
     let surf = surfaces_and_openings(&b.surfaces, &[], ambient_c, dead)?;
-    let hl = heat_loss(&fired, &surf, useful_kw, bd_loss_kw, unacc)?;
+    let Some(fired) = fired else {
+        // No flue-gas analysis: the input-output method alone, on a metered input.
+        let metered = metered_fuel(&b.fuel, b.basis.unwrap_or_default())?;
+        let input_kw = metered.input_kw;
+        let mut losses = LossBreakdown {
+            radiation: item(surf.radiation_kw, input_kw),
+            convection: item(surf.convection_kw, input_kw),
+            blowdown: item(bd_loss_kw, input_kw),
+            ..Default::default()
+        };
+        let known = surf.radiation_kw + surf.convection_kw + bd_loss_kw;
+        losses.unaccounted = item(input_kw - useful_kw - known, input_kw);
+        losses.total = item(input_kw - useful_kw, input_kw);
+        warnings.push("no flue_gas analysis: only the input-output efficiency is computed; combustion losses are not broken down".to_string());
+        let parts = BoilerParts {
+            input_kw,
+            input_measured: true,
+            io: Some(MethodResult {
+                efficiency_pct: useful_kw / input_kw * 100.0,
+                method: "input_output",
+            }),
+            hl: None,
+            losses,
+            credits: LossItem::default(),
+            combustion: None,
+            estimate: None,
+            fuel: metered.fuel,
+            fuel_kg_s: Some(metered.fuel_kg_s),
+            heating_value_kj_kg: metered.heating_value_kj_kg,
+            basis: metered.basis,
+            formulas: vec![
+                "boiler_input_output_ptc4",
+                "fuel_heating_values",
+                "iapws_if97",
+                "surface_radiation_convection",
+                "exergy",
+            ],
+        };
+        return boiler_result(
+            parts,
+            BoilerWater {
+                steam,
+                fw,
+                bd,
+                m_steam_kg_h,
+                m_fw_kg_h,
+                m_bd_kg_h,
+                drum_p,
+                bd_kw,
+                useful_kw,
+                treatment,
+            },
+            surf,
+            dead,
+            warnings,
+        );
+    };
+    // No casing surfaces measured: the ABMA chart's estimate, flagged, not a silent 0.
+    let estimate = if b.surfaces.is_empty() {
+        Some(abma_radiation_loss(useful_kw, b.rated_output_kw)?)
+    } else {
+        None
+    };
+    let est_pct = estimate.map_or(0.0, |e| e.pct_of_input);
+    let hl = heat_loss(&fired, &surf, useful_kw, bd_loss_kw, unacc, est_pct)?;
     let input_kw = hl.input_kw;
     let io = fired.input_kw.map(|q| MethodResult {
         efficiency_pct: useful_kw / q * 100.0,
@@ -737,13 +893,119 @@ fn boiler(b: &BoilerSpec, dead: &DeadState) -> Result<ProcessResult, ThermoError
         efficiency_pct: hl.efficiency_pct,
         method: "heat_loss",
     };
+    if estimate.is_some() {
+        warnings.push(format!(
+            "no surfaces measured: radiation loss estimated at {est_pct:.2} % of input by the ABMA standard radiation loss chart"
+        ));
+    }
+    let mut formulas = vec![
+        "boiler_input_output_ptc4",
+        "boiler_heat_loss_ptc4",
+        "combustion_ptc4",
+        "fuel_heating_values",
+        "iapws_if97",
+        "surface_radiation_convection",
+        "exergy",
+    ];
+    if estimate.is_some() {
+        formulas.push("abma_radiation_loss");
+    }
+    let parts = BoilerParts {
+        input_kw,
+        input_measured: hl.input_measured,
+        io,
+        hl: Some(hlm),
+        losses: hl.losses,
+        credits: hl.credits,
+        heating_value_kj_kg: fired.combustion.heating_value_kj_kg,
+        basis: fired.combustion.basis,
+        fuel_kg_s: fired.fuel_kg_s,
+        fuel: fired.fuel,
+        combustion: Some(fired.combustion),
+        estimate,
+        formulas,
+    };
+    boiler_result(
+        parts,
+        BoilerWater {
+            steam,
+            fw,
+            bd,
+            m_steam_kg_h,
+            m_fw_kg_h,
+            m_bd_kg_h,
+            drum_p,
+            bd_kw,
+            useful_kw,
+            treatment,
+        },
+        surf,
+        dead,
+        warnings,
+    )
+}
+
+/// The water side of a boiler, resolved.
+struct BoilerWater {
+    steam: SteamProperties,
+    fw: SteamProperties,
+    bd: SteamProperties,
+    m_steam_kg_h: f64,
+    m_fw_kg_h: f64,
+    m_bd_kg_h: f64,
+    drum_p: f64,
+    bd_kw: f64,
+    useful_kw: f64,
+    treatment: BlowdownTreatment,
+}
+
+/// The fuel side of a boiler by whichever methods applied.
+struct BoilerParts {
+    input_kw: f64,
+    input_measured: bool,
+    io: Option<MethodResult>,
+    hl: Option<MethodResult>,
+    losses: LossBreakdown,
+    credits: LossItem,
+    combustion: Option<CombustionResult>,
+    estimate: Option<RadiationLossEstimate>,
+    fuel: Fuel,
+    fuel_kg_s: Option<f64>,
+    heating_value_kj_kg: f64,
+    basis: Basis,
+    formulas: Vec<&'static str>,
+}
+
+fn boiler_result(
+    p: BoilerParts,
+    w: BoilerWater,
+    surf: Surfaces,
+    dead: &DeadState,
+    warnings: Vec<String>,
+) -> Result<ProcessResult, ThermoError> {
+    let BoilerWater {
+        steam,
+        fw,
+        bd,
+        m_steam_kg_h,
+        m_fw_kg_h,
+        m_bd_kg_h,
+        drum_p,
+        bd_kw,
+        useful_kw,
+        treatment,
+    } = w;
+    let input_kw = p.input_kw;
+    let m_s = m_steam_kg_h / 3600.0;
+    let m_bd = m_bd_kg_h / 3600.0;
 
     // Second law.
     let dw = dead.water()?;
     let e_s = specific_flow_exergy_kj_kg(&steam, &dw);
     let e_fw = specific_flow_exergy_kj_kg(&fw, &dw);
     let e_bd = specific_flow_exergy_kj_kg(&bd, &dw);
-    let (fuel_ex_kw, fuel_stream) = fuel_exergy_kw(&fired, input_kw);
+    let (fuel_ex_kw, fuel_stream) =
+        fuel_exergy_kw(&p.fuel, p.fuel_kg_s, p.heating_value_kj_kg, input_kw, dead);
     let product_kw = m_s * (e_s - e_fw)
         + if treatment == BlowdownTreatment::Output {
             m_bd * (e_bd - e_fw)
@@ -772,16 +1034,19 @@ fn boiler(b: &BoilerSpec, dead: &DeadState) -> Result<ProcessResult, ThermoError
 
     Ok(ProcessResult {
         process_type: "boiler",
-        basis: fired.combustion.basis,
-        reference_temperature_c: fired.combustion.reference_temperature_c,
+        basis: p.basis,
+        reference_temperature_c: crate::combustion::REFERENCE_TEMPERATURE_C,
         input_kw,
-        input_measured: hl.input_measured,
+        input_measured: p.input_measured,
         useful_output_kw: useful_kw,
-        efficiency_difference_pct: io.map(|m| m.efficiency_pct - hl.efficiency_pct),
-        input_output: io,
-        heat_loss: Some(hlm),
-        losses: hl.losses,
-        credits: hl.credits,
+        efficiency_difference_pct: match (p.io, p.hl) {
+            (Some(io), Some(hl)) => Some(io.efficiency_pct - hl.efficiency_pct),
+            _ => None,
+        },
+        input_output: p.io,
+        heat_loss: p.hl,
+        losses: p.losses,
+        credits: p.credits,
         blowdown: Some(BlowdownResult {
             mass_flow_kg_h: m_bd_kg_h,
             pressure_mpa: drum_p,
@@ -796,19 +1061,12 @@ fn boiler(b: &BoilerSpec, dead: &DeadState) -> Result<ProcessResult, ThermoError
             stream_state("feedwater", m_fw_kg_h, &fw),
             stream_state("blowdown", m_bd_kg_h, &bd),
         ],
-        combustion: Some(fired.combustion),
+        combustion: p.combustion,
         surfaces: surf.surfaces,
         openings: surf.openings,
         second_law,
-        formulas: vec![
-            "boiler_input_output_ptc4",
-            "boiler_heat_loss_ptc4",
-            "combustion_ptc4",
-            "fuel_heating_values",
-            "iapws_if97",
-            "surface_radiation_convection",
-            "exergy",
-        ],
+        radiation_loss_estimate: p.estimate,
+        formulas: p.formulas,
         warnings,
     })
 }
@@ -867,13 +1125,19 @@ fn furnace(f: &FurnaceSpec, dead: &DeadState) -> Result<ProcessResult, ThermoErr
         }
     };
     let surf = surfaces_and_openings(&f.surfaces, &f.openings, ambient_c, dead)?;
-    let hl = heat_loss(&fired, &surf, useful_kw, 0.0, unacc)?;
+    let hl = heat_loss(&fired, &surf, useful_kw, 0.0, unacc, 0.0)?;
     let input_kw = hl.input_kw;
     let io = fired.input_kw.map(|q| MethodResult {
         efficiency_pct: useful_kw / q * 100.0,
         method: "input_output",
     });
-    let (fuel_ex_kw, fuel_stream) = fuel_exergy_kw(&fired, input_kw);
+    let (fuel_ex_kw, fuel_stream) = fuel_exergy_kw(
+        &fired.fuel,
+        fired.fuel_kg_s,
+        fired.combustion.heating_value_kj_kg,
+        input_kw,
+        dead,
+    );
     let product_kw = product_ex.unwrap_or(0.0);
     let mut streams_ex = vec![fuel_stream];
     if let Some(p) = product_ex {
@@ -887,10 +1151,10 @@ fn furnace(f: &FurnaceSpec, dead: &DeadState) -> Result<ProcessResult, ThermoErr
     let mut warnings = warnings;
     if product_ex.is_none() {
         warnings.push(
-            "load given as duty_kw only: its exergy is unknown, so the second-law efficiency is 0"
+            "load given as duty_kw only: its exergy is unknown, so the second-law efficiency is undefined (null)"
                 .to_string(),
         );
-        second_law.second_law_efficiency_pct = 0.0;
+        second_law.second_law_efficiency_pct = None;
     }
     Ok(ProcessResult {
         process_type: "furnace",
@@ -914,6 +1178,7 @@ fn furnace(f: &FurnaceSpec, dead: &DeadState) -> Result<ProcessResult, ThermoErr
         surfaces: surf.surfaces,
         openings: surf.openings,
         second_law,
+        radiation_loss_estimate: None,
         formulas: vec![
             "furnace_input_output",
             "furnace_heat_loss",
@@ -1108,6 +1373,7 @@ fn heat_exchanger(h: &HeatExchangerSpec, dead: &DeadState) -> Result<ProcessResu
         surfaces: surf.surfaces,
         openings: surf.openings,
         second_law,
+        radiation_loss_estimate: None,
         formulas: vec![
             "heat_exchanger_duty",
             "heat_exchanger_effectiveness",

@@ -20,6 +20,7 @@ pub mod fuels;
 pub mod heat_transfer;
 pub mod if97;
 pub mod power;
+pub mod radiation_estimate;
 pub mod units;
 
 pub use error::ThermoError;
