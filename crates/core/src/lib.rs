@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod error;
 pub mod process;
+pub(crate) mod process_models;
 pub mod provenance;
 pub mod readings;
 pub mod request;

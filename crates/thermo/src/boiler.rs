@@ -43,6 +43,12 @@ pub enum ProcessSpec {
     #[serde(alias = "heater")]
     Furnace(FurnaceSpec),
     HeatExchanger(HeatExchangerSpec),
+    /// Combined heat and power ([`crate::chp`]).
+    Chp(crate::chp::ChpSpec),
+    /// Convective dryer ([`crate::dryer`]).
+    Dryer(crate::dryer::DryerSpec),
+    /// Cement or lime kiln ([`crate::kiln`]).
+    Kiln(crate::kiln::KilnSpec),
 }
 
 /// A fuel stream: the fuel and its mass flow or metered heat input.
@@ -703,6 +709,12 @@ pub fn analyze(spec: &ProcessSpec, dead: &DeadState) -> Result<ProcessResult, Th
         ProcessSpec::Boiler(b) => boiler(b, dead),
         ProcessSpec::Furnace(f) => furnace(f, dead),
         ProcessSpec::HeatExchanger(h) => heat_exchanger(h, dead),
+        ProcessSpec::Chp(_) | ProcessSpec::Dryer(_) | ProcessSpec::Kiln(_) => {
+            return Err(invalid(
+                "process.type",
+                "chp, dryer and kiln have their own results: use thermo::process::analyze_process",
+            ));
+        }
     }?;
     if !(out.input_kw.is_finite()
         && out.useful_output_kw.is_finite()

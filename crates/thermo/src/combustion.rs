@@ -269,6 +269,11 @@ pub fn water_vapour_sensible_kj_kg(t_k: f64, t_ref_k: f64) -> f64 {
     H2O.h_kj_kg(t_k) - H2O.h_kj_kg(t_ref_k)
 }
 
+/// Sensible enthalpy of CO2 (ideal gas) between two temperatures, kJ/kg.
+pub fn co2_sensible_kj_kg(t_k: f64, t_ref_k: f64) -> f64 {
+    CO2.h_kj_kg(t_k) - CO2.h_kj_kg(t_ref_k)
+}
+
 /// Molar mass of dry air, g/mol (28.965 with the composition above).
 pub fn air_molar_mass() -> f64 {
     AIR_O2 * O2.molar_mass + AIR_N2 * N2.molar_mass + AIR_AR * AR.molar_mass
