@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod opportunities;
 pub mod process;
 pub(crate) mod process_models;
 pub mod provenance;
