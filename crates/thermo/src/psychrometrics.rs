@@ -70,35 +70,79 @@ pub fn humidity_ratio_from_wet_bulb(t_c: f64, t_wb_c: f64, p_kpa: f64) -> f64 {
     }
 }
 
-/// Bisection on a monotone increasing `f` over `[lo, hi]` to 1e-9 °C.
-fn bisect(mut lo: f64, mut hi: f64, target: f64, f: impl Fn(f64) -> f64) -> f64 {
+/// Root of `f(x) = target` for a monotone increasing `f` on `[lo, hi]`:
+/// the Illinois variant of regula falsi (Dowell & Jarratt 1971), with a
+/// bisection step when a step fails to halve the bracket; to 1e-9 °C.
+fn solve_increasing(lo: f64, hi: f64, target: f64, f: impl Fn(f64) -> f64) -> f64 {
+    let (mut a, mut b) = (lo, hi);
+    let (mut fa, mut fb) = (f(a) - target, f(b) - target);
+    if fa >= 0.0 {
+        return a;
+    }
+    if fb <= 0.0 {
+        return b;
+    }
+    let mut side = 0i8;
+    let mut bisect = false;
     for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if f(mid) < target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo < 1e-9 {
+        let width = b - a;
+        if width < 1e-9 {
             break;
         }
+        let mut c = if bisect {
+            0.5 * (a + b)
+        } else {
+            b - fb * (b - a) / (fb - fa)
+        };
+        if !(c > a && c < b) {
+            c = 0.5 * (a + b);
+        }
+        let fc = f(c) - target;
+        if fc == 0.0 {
+            return c;
+        }
+        if fc > 0.0 {
+            b = c;
+            fb = fc;
+            if side == -1 {
+                fa *= 0.5;
+            }
+            side = -1;
+        } else {
+            a = c;
+            fa = fc;
+            if side == 1 {
+                fb *= 0.5;
+            }
+            side = 1;
+        }
+        bisect = b - a > 0.5 * width;
     }
-    0.5 * (lo + hi)
+    0.5 * (a + b)
 }
 
 /// Thermodynamic wet-bulb temperature, °C, of air at `t_c` with humidity ratio `w`.
 pub fn wet_bulb_c(t_c: f64, w: f64, p_kpa: f64) -> f64 {
-    // W(t, t*) increases with t* from −100 °C up to t or the boiling point
-    // at p (where W_s* has its pole), whichever is lower.
-    let hi = t_c.min(dew_point_c(p_kpa) - 1e-6);
-    bisect(-100.0, hi, w, |twb| {
+    // W(t, t*) increases with t* from the dew point up to t or the boiling
+    // point at p (where W_s* has its pole; IF97 saturation less 0.1 K, as
+    // Hyland–Wexler and IF97 differ by 0.03 K there), whichever is lower.
+    let boil =
+        crate::if97::saturation_temperature_k(p_kpa / 1000.0).map_or(100.0, |t| t - 273.15 - 0.1);
+    let lo = dew_point_c(vapour_pressure_from_humidity_ratio(w, p_kpa)).min(t_c) - 1.0;
+    solve_increasing(lo.max(-100.0), t_c.min(boil), w, |twb| {
         humidity_ratio_from_wet_bulb(t_c, twb, p_kpa)
     })
 }
 
 /// Dew-point temperature, °C, at vapour pressure `p_w_kpa` (frost point below 0 °C).
 pub fn dew_point_c(p_w_kpa: f64) -> f64 {
-    bisect(-100.0, 200.0, p_w_kpa, saturation_pressure_kpa)
+    if p_w_kpa <= 0.0 {
+        return -100.0;
+    }
+    // ln p_ws is nearly linear in 1/T: solve in ln p.
+    solve_increasing(-100.0, 200.0, p_w_kpa.ln(), |t| {
+        saturation_pressure_kpa(t).ln()
+    })
 }
 
 /// How a moist-air state is given: the dry-bulb temperature and one humidity.

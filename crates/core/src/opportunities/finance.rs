@@ -10,6 +10,7 @@
 //!   `NPV = −I + S a(r, N)`, `a = (1 − (1 + r)^−N) / r` (a = N at r = 0).
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 /// `base^n` by squaring (exact in decimal arithmetic up to its 28 digits).
 fn powu(base: Decimal, mut n: u32) -> Option<Decimal> {
@@ -85,12 +86,67 @@ pub fn npv_constant(
 }
 
 /// IRR of an investment returning a constant `saving` for `years`.
+///
+/// A double-precision estimate r₀ is confirmed in decimal arithmetic: when
+/// NPV changes sign between r₀ ± 10⁻¹⁰, the root is r₀ to 10⁻¹⁰ (far below
+/// the 0.01 % the report rounds to); otherwise the full decimal search runs.
 pub fn irr_constant(invest: Decimal, saving: Decimal, years: u32) -> Option<Decimal> {
     if saving <= Decimal::ZERO || invest <= Decimal::ZERO || years == 0 {
         return None;
     }
     let f = |r| npv_constant(r, invest, saving, years);
+    if let Some(guess) = irr_constant_f64(invest, saving, years).and_then(Decimal::from_f64) {
+        let h = Decimal::new(1, 10);
+        let (lo, hi) = (guess.round_dp(12) - h, guess.round_dp(12) + h);
+        if let (Some(a), Some(b)) = (f(lo), f(hi))
+            && (a > Decimal::ZERO) != (b > Decimal::ZERO)
+        {
+            return Some(guess.round_dp(12));
+        }
+    }
     solve(lowest_defined(&f)?, Decimal::new(10, 0), f)
+}
+
+/// The same root in double precision (a seed only).
+fn irr_constant_f64(invest: Decimal, saving: Decimal, years: u32) -> Option<f64> {
+    let (i, s, n) = (invest.to_f64()?, saving.to_f64()?, f64::from(years));
+    let f = |r: f64| {
+        if r.abs() < 1e-12 {
+            s * n - i
+        } else {
+            s * (1.0 - (1.0 + r).powf(-n)) / r - i
+        }
+    };
+    let (mut a, mut b) = (-0.99, 10.0);
+    let (mut fa, mut fb) = (f(a), f(b));
+    if !(fa.is_finite() && fb.is_finite()) || (fa > 0.0) == (fb > 0.0) {
+        return None;
+    }
+    for _ in 0..200 {
+        let c = 0.5 * (a + b);
+        let c = if (b - a) > 1e-3 {
+            c
+        } else {
+            b - fb * (b - a) / (fb - fa)
+        };
+        let c = if c > a.min(b) && c < a.max(b) {
+            c
+        } else {
+            0.5 * (a + b)
+        };
+        let fc = f(c);
+        if fc == 0.0 || (b - a).abs() < 1e-13 {
+            return Some(c);
+        }
+        if (fc > 0.0) == (fa > 0.0) {
+            a = c;
+            fa = fc;
+        } else {
+            b = c;
+            fb = fc;
+        }
+    }
+    Some(0.5 * (a + b))
 }
 
 /// Simple payback, years: investment / annual saving (`None` without a saving).

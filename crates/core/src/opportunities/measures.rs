@@ -97,6 +97,9 @@ pub(crate) struct Fired<'a> {
     pub surfaces: &'a [SurfaceSpec],
     pub ambient_c: f64,
     pub boiler: Option<&'a BoilerSpec>,
+    /// The last combustion balance at another flue-gas temperature (the
+    /// economizer outlet is also the condensing inlet).
+    cache: std::cell::RefCell<Option<(f64, CombustionResult)>>,
 }
 
 impl<'a> Fired<'a> {
@@ -130,11 +133,29 @@ impl<'a> Fired<'a> {
             surfaces,
             ambient_c: ambient.unwrap_or(25.0),
             boiler,
+            cache: std::cell::RefCell::new(None),
         })
+    }
+
+    /// Combustion balance at flue-gas temperature `t_c` (same O2), cached once.
+    fn combustion_at(&self, t_c: f64) -> Option<CombustionResult> {
+        if let Some((t, r)) = self.cache.borrow().as_ref()
+            && *t == t_c
+        {
+            return Some(r.clone());
+        }
+        let mut flue = self.flue;
+        flue.temperature_c = t_c;
+        let r = combustion_of(&self.fuel, &flue, &self.cond).ok()?;
+        *self.cache.borrow_mut() = Some((t_c, r.clone()));
+        Some(r)
     }
 
     /// Available heat at another flue-gas temperature and/or O2.
     fn available_heat_at(&self, t_c: f64, o2: Option<f64>) -> Option<f64> {
+        if o2.is_none() {
+            return self.combustion_at(t_c).map(|r| r.available_heat_pct);
+        }
         let mut flue = self.flue;
         flue.temperature_c = t_c;
         if let Some(o2) = o2 {
@@ -313,12 +334,12 @@ pub(crate) fn condensing(f: &Fired, return_water_c: Option<f64>) -> MeasurePhysi
     }
     let (econ, _) = economizer_outlet_c(f);
     let start = econ.min(f.flue.temperature_c);
-    let mut flue = f.flue;
-    let at = |t: f64, flue: &mut FlueGasSpec| {
-        flue.temperature_c = t;
-        combustion_of(&f.fuel, flue, &f.cond).ok()
+    let lo = {
+        let mut flue = f.flue;
+        flue.temperature_c = t_c.max(25.0);
+        combustion_of(&f.fuel, &flue, &f.cond).ok()
     };
-    let (Some(hi), Some(lo)) = (at(start, &mut flue), at(t_c.max(25.0), &mut flue)) else {
+    let (Some(hi), Some(lo)) = (f.combustion_at(start), lo) else {
         return MeasurePhysics::not_applicable(
             id,
             title,

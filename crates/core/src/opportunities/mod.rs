@@ -347,8 +347,9 @@ pub fn opportunities(
         },
     });
 
+    let annuity = finance::annuity_factor(params.discount_rate, params.horizon_years);
     for m in physics {
-        let o = appraise(m, params, co2_t_per_mwh)?;
+        let o = appraise(m, params, co2_t_per_mwh, annuity)?;
         if o.worth_it {
             report.worthwhile_fuel_cost_saved_per_year += o.fuel_cost_saved_per_year;
         }
@@ -371,6 +372,7 @@ fn appraise(
     m: MeasurePhysics,
     p: &OpportunityParams,
     co2_t_per_mwh: f64,
+    annuity: Option<Decimal>,
 ) -> Result<Opportunity, CoreError> {
     let mwh = m.fuel_saved_kw * p.operating_hours_per_year / 1000.0;
     let saving = (dec((mwh * 1000.0).round() / 1000.0) * p.fuel_price_per_mwh).round_dp(2);
@@ -421,9 +423,15 @@ fn appraise(
     let (r, n) = (p.discount_rate, p.horizon_years);
     o.investment = Some(inv);
     o.simple_payback_years = finance::simple_payback(mid, saving).map(|y| y.round_dp(2));
-    o.npv = finance::npv_constant(r, mid, saving, n).map(|v| v.round_dp(2));
-    o.npv_low_investment = finance::npv_constant(r, inv.low, saving, n).map(|v| v.round_dp(2));
-    o.npv_high_investment = finance::npv_constant(r, inv.high, saving, n).map(|v| v.round_dp(2));
+    // NPV = S a(r, N) − I, the annuity factor shared by every measure.
+    let npv_at = |i: Decimal| {
+        annuity
+            .and_then(|a| saving.checked_mul(a))
+            .map(|v| (v - i).round_dp(2))
+    };
+    o.npv = npv_at(mid);
+    o.npv_low_investment = npv_at(inv.low);
+    o.npv_high_investment = npv_at(inv.high);
     o.irr_pct =
         finance::irr_constant(mid, saving, n).map(|v| (v * Decimal::ONE_HUNDRED).round_dp(2));
     o.worth_it = o.npv.is_some_and(|v| v > Decimal::ZERO);
