@@ -10,7 +10,9 @@
 pub mod canonical;
 pub mod engine;
 pub mod error;
+pub mod opportunities;
 pub mod process;
+pub(crate) mod process_models;
 pub mod provenance;
 pub mod readings;
 pub mod request;

@@ -21,8 +21,11 @@ pub(crate) fn evaluate_process(
 ) -> CalculationResult {
     let dead = input.dead_state.unwrap_or_default();
     let hours = (input.time_period.end - input.time_period.start).as_seconds_f64() / 3600.0;
-    match thermo::boiler::analyze(spec, &dead) {
-        Ok(analysis) => from_analysis(spec, &analysis, hours, settings),
+    match thermo::process::analyze_process(spec, &dead) {
+        Ok(thermo::process::ProcessAnalysis::Classic(analysis)) => {
+            from_analysis(spec, &analysis, hours, settings)
+        }
+        Ok(other) => crate::process_models::from_model(spec, &other, hours, settings),
         // Validation ran the same analysis, so this only happens when a stored
         // input is re-run by an engine that now refuses it: say so, do not panic.
         Err(err) => refused(input, &err.to_string()),
@@ -64,10 +67,11 @@ fn from_analysis(
     let mut loss_breakdown: Vec<_> = loss_flows
         .iter()
         .map(|(category, v)| {
-            let source = if category == "unaccounted" {
-                "unaccounted"
-            } else {
-                "computed"
+            let source = match category.as_str() {
+                "unaccounted" => "unaccounted",
+                // A boiler without measured surfaces: the ABMA chart estimate.
+                "radiation" if r.radiation_loss_estimate.is_some() => "estimated",
+                _ => "computed",
             };
             loss_item(category, *v, share(*v), source)
         })
@@ -187,7 +191,7 @@ fn from_analysis(
 }
 
 /// Measured values in the process block (the data points of the calculation).
-fn count_numbers(value: &serde_json::Value) -> u64 {
+pub(crate) fn count_numbers(value: &serde_json::Value) -> u64 {
     match value {
         serde_json::Value::Number(_) => 1,
         serde_json::Value::Array(items) => items.iter().map(count_numbers).sum(),
@@ -196,7 +200,7 @@ fn count_numbers(value: &serde_json::Value) -> u64 {
     }
 }
 
-fn refused(input: &NormalizedInput, reason: &str) -> CalculationResult {
+pub(crate) fn refused(input: &NormalizedInput, reason: &str) -> CalculationResult {
     let violation = finding("process_analysis_refused", "process", reason.to_owned());
     CalculationResult {
         status: ResultStatus::Failed,

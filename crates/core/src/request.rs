@@ -219,7 +219,7 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
             ));
         }
         let dead = dto.dead_state.unwrap_or_default();
-        if let Err(err) = thermo::boiler::analyze(spec, &dead) {
+        if let Err(err) = thermo::process::analyze_process(spec, &dead) {
             match crate::steam::thermo_problem("process", err) {
                 CoreError::Validation(p) => problems.extend(p),
                 other => problems.push(FieldProblem::new("process", other.to_string())),

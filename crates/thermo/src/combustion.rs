@@ -269,6 +269,11 @@ pub fn water_vapour_sensible_kj_kg(t_k: f64, t_ref_k: f64) -> f64 {
     H2O.h_kj_kg(t_k) - H2O.h_kj_kg(t_ref_k)
 }
 
+/// Sensible enthalpy of CO2 (ideal gas) between two temperatures, kJ/kg.
+pub fn co2_sensible_kj_kg(t_k: f64, t_ref_k: f64) -> f64 {
+    CO2.h_kj_kg(t_k) - CO2.h_kj_kg(t_ref_k)
+}
+
 /// Molar mass of dry air, g/mol (28.965 with the composition above).
 pub fn air_molar_mass() -> f64 {
     AIR_O2 * O2.molar_mass + AIR_N2 * N2.molar_mass + AIR_AR * AR.molar_mass
@@ -506,7 +511,17 @@ pub struct CombustionResult {
 // ---------------------------------------------------------------------------
 
 /// Combustion analysis of a `POST /combustion` body.
+///
+/// `ambient_temperature_c` is refused here: a combustion balance has no
+/// surface losses, and the air and fuel credits use their own temperatures,
+/// so an ambient temperature would be accepted and silently ignored.
 pub fn analyze_combustion(input: &CombustionInput) -> Result<CombustionResult, ThermoError> {
+    if input.ambient_temperature_c.is_some() {
+        return Err(invalid(
+            "ambient_temperature_c",
+            "is not used by a combustion analysis (it sets the ambient of surface losses in a process calculation); give combustion_air_temperature_c for the air credit",
+        ));
+    }
     let fuel = input.fuel.resolve("fuel")?;
     combustion_of(&fuel, &input.flue_gas, &input.conditions())
 }
@@ -574,7 +589,9 @@ pub fn combustion_of(
     let n_s = mf.s / M_S * 1000.0;
     let n_o2_fuel = mf.o / (2.0 * M_O) * 1000.0;
     let n_n2_fuel = mf.n / (2.0 * M_N) * 1000.0;
-    let n_h2o_fuel = mf.moisture / M_H2O * 1000.0;
+    // Liquid moisture and the inert water vapour of a fuel gas both leave as
+    // flue-gas water; only the liquid needs its latent heat (below).
+    let n_h2o_fuel = (mf.moisture + mf.vapour) / M_H2O * 1000.0;
 
     let o2_stoich = n_c + 0.5 * n_h2 + n_s - n_o2_fuel;
     if o2_stoich <= 0.0 {
@@ -718,7 +735,7 @@ pub fn combustion_of(
         let mut l = CombustionLosses {
             dry_flue_gas,
             water_from_hydrogen: m_h2o_from_h * h_water_out,
-            fuel_moisture: mf.moisture * h_water_out,
+            fuel_moisture: mf.moisture * h_water_out + mf.vapour * s_gas.h2o,
             air_moisture: m_air_moisture * s_gas.h2o,
             unburned_co: n_co * HHV_CO_KJ_MOL,
             unburned_carbon: c_unburned * HHV_UNBURNED_CARBON_KJ_KG,

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::ThermoError;
 use crate::combustion::R_J_MOL_K;
 use crate::fuels::{
-    Fuel, FuelKind, GAS_CHEMICAL_EXERGY_KJ_MOL, H_FG_25C_KJ_KG, M_C, M_H, M_N, M_O, M_S,
-    check_range,
+    Fuel, FuelKind, GAS_CHEMICAL_EXERGY_KJ_MOL, H_FG_25C_KJ_KG, M_H2O, M_S, check_range,
+    gas_molar_masses,
 };
 use crate::if97::{self, SteamProperties};
 
@@ -111,38 +111,52 @@ pub struct FuelExergy {
     pub method: &'static str,
 }
 
-/// Chemical exergy of a fuel at the standard environment (298.15 K, 101.325 kPa).
+/// Standard chemical exergy of rhombic sulfur, kJ/mol (Szargut, Morris &
+/// Steward 1988, Table I).
+const SULFUR_CHEMICAL_EXERGY_KJ_MOL: f64 = 609.6;
+
+/// Standard chemical exergy of liquid water, kJ/mol (Szargut et al. 1988,
+/// Table I: 0.9 kJ/mol = 50 kJ/kg).
+const LIQUID_WATER_CHEMICAL_EXERGY_KJ_MOL: f64 = 0.9;
+
+/// Heating value of sulfur burnt to SO2, kJ/kg: −ΔfH(SO2) / M(S) =
+/// 296.81 / 32.06 (CODATA Key Values 1989).
+const SULFUR_HEATING_VALUE_KJ_KG: f64 = 296.81 / M_S * 1000.0;
+
+/// Chemical exergy of a fuel at the standard environment (298.15 K,
+/// 101.325 kPa); see [`fuel_chemical_exergy_at`] for another dead state.
+pub fn fuel_chemical_exergy(fuel: &Fuel) -> FuelExergy {
+    fuel_chemical_exergy_at(fuel, &DeadState::default())
+}
+
+/// Chemical exergy of a fuel against `dead`.
 ///
 /// - Gases: Σ xᵢ ε⁰ᵢ + R T0 Σ xᵢ ln xᵢ with the standard chemical exergies
-///   of Szargut et al. (1988) (Kotas 1985, Eq. 2.41).
+///   of Szargut et al. (1988) (Kotas 1985, Eq. 2.41 for an ideal mixture).
+///   The mixing term uses the dead-state T0; the standard exergies
+///   themselves are the 298.15 K values (their change with T0 over
+///   0–40 °C is below 0.5 %, Szargut et al. 1988 §2.6, and is neglected).
 /// - Liquid fuels: φ = 1.0401 + 0.1728 h/c + 0.0432 o/c + 0.2169 s/c (1 − 2.0628 h/c),
-///   ε = φ LHV (Kotas 1985, Eq. D.?; Szargut & Styrylska 1964).
-/// - Coal (o/c ≤ 0.667): φ_dry = 1.0437 + 0.1882 h/c + 0.0610 o/c + 0.0404 n/c,
-///   ε = φ_dry (LHV + h_fg w) (Kotas 1985, Appendix D; Szargut & Styrylska 1964).
-/// - Wood/biomass (0.667 < o/c < 2.67): φ = [1.0412 + 0.2160 h/c − 0.2499 o/c (1 + 0.7884 h/c)
-///   + 0.0450 n/c] / (1 − 0.3035 o/c) (Szargut & Styrylska 1964; Kotas 1985).
+///   ε = φ LHV (Szargut & Styrylska, *Brennstoff-Wärme-Kraft* 16 (1964)
+///   589; Kotas 1985, Appendix D, liquid fuels).
+/// - Coal (o/c ≤ 0.667): φ_dry = 1.0437 + 0.1882 h/c + 0.0610 o/c + 0.0404 n/c;
+///   wood/biomass (0.667 < o/c < 2.67): φ_dry = [1.0412 + 0.2160 h/c −
+///   0.2499 o/c (1 + 0.7884 h/c) + 0.0450 n/c] / (1 − 0.3035 o/c) (same sources).
+///   Szargut's solid-fuel formula then adds the sulfur, moisture and ash terms:
+///   ε = φ_dry (LHV + h_fg w) + (ε_S − NCV_S) s + ε_w w + ε_ash a
+///   (Szargut et al. 1988, §5 "solid fuels"; Kotas 1985 App. D with
+///   9417 kJ/kg for ε_S − NCV_S in his older reference environment; here
+///   ε_S = 609.6 kJ/mol and NCV_S = 9258 kJ/kg give 9756 kJ/kg). ε_w is
+///   liquid water's 0.9 kJ/mol; ε_ash = 0, as Song et al., *Energy* 40
+///   (2012) 164, show the inorganic matter's exergy is negligible.
 ///
 /// h/c, o/c, n/c, s/c are mass ratios.
-pub fn fuel_chemical_exergy(fuel: &Fuel) -> FuelExergy {
+pub fn fuel_chemical_exergy_at(fuel: &Fuel, dead: &DeadState) -> FuelExergy {
     let mf = fuel.mass_fractions;
     if let (FuelKind::Gas, Some(x)) = (fuel.kind, fuel.gas_mole_fractions) {
-        let xs = [
-            x.ch4, x.c2h6, x.c3h8, x.c4h10, x.h2, x.co, x.co2, x.n2, x.o2, x.h2s, x.h2o,
-        ];
-        let molar_masses = [
-            M_C + 4.0 * M_H,
-            2.0 * M_C + 6.0 * M_H,
-            3.0 * M_C + 8.0 * M_H,
-            4.0 * M_C + 10.0 * M_H,
-            2.0 * M_H,
-            M_C + M_O,
-            M_C + 2.0 * M_O,
-            2.0 * M_N,
-            2.0 * M_O,
-            2.0 * M_H + M_S,
-            2.0 * M_H + M_O,
-        ];
-        let t0 = 298.15;
+        let xs = x.as_array();
+        let molar_masses = gas_molar_masses();
+        let t0 = dead.temperature_k();
         let mut ex = 0.0;
         let mut m = 0.0;
         for i in 0..xs.len() {
@@ -155,7 +169,7 @@ pub fn fuel_chemical_exergy(fuel: &Fuel) -> FuelExergy {
         return FuelExergy {
             exergy_kj_kg: ex_kg,
             phi_lhv: ex_kg / fuel.lhv_kj_kg,
-            method: "gas: standard chemical exergies (Szargut et al. 1988) + mixing term",
+            method: "gas: standard chemical exergies (Szargut et al. 1988) + mixing term at T0",
         };
     }
     let c = mf.c.max(1e-12);
@@ -173,16 +187,18 @@ pub fn fuel_chemical_exergy(fuel: &Fuel) -> FuelExergy {
             let (phi, method) = if o_c <= 0.667 {
                 (
                     1.0437 + 0.1882 * h_c + 0.0610 * o_c + 0.0404 * n_c,
-                    "solid fuel (o/c <= 0.667): Szargut-Styrylska phi_dry (Kotas 1985 App. D)",
+                    "solid fuel (o/c <= 0.667): Szargut-Styrylska phi_dry with sulfur, moisture and ash terms (Szargut et al. 1988; Kotas 1985 App. D)",
                 )
             } else {
                 (
                     (1.0412 + 0.2160 * h_c - 0.2499 * o_c * (1.0 + 0.7884 * h_c) + 0.0450 * n_c)
                         / (1.0 - 0.3035 * o_c),
-                    "wood/biomass (0.667 < o/c < 2.67): Szargut-Styrylska phi_dry (Kotas 1985 App. D)",
+                    "wood/biomass (0.667 < o/c < 2.67): Szargut-Styrylska phi_dry with sulfur, moisture and ash terms (Szargut et al. 1988; Kotas 1985 App. D)",
                 )
             };
-            let ex = phi * (fuel.lhv_kj_kg + H_FG_25C_KJ_KG * mf.moisture);
+            let ex = phi * (fuel.lhv_kj_kg + H_FG_25C_KJ_KG * mf.moisture)
+                + sulfur_exergy_excess_kj_kg() * mf.s
+                + LIQUID_WATER_CHEMICAL_EXERGY_KJ_MOL / M_H2O * 1000.0 * mf.moisture;
             FuelExergy {
                 exergy_kj_kg: ex,
                 phi_lhv: ex / fuel.lhv_kj_kg,
@@ -190,6 +206,11 @@ pub fn fuel_chemical_exergy(fuel: &Fuel) -> FuelExergy {
             }
         }
     }
+}
+
+/// ε_S − NCV_S of sulfur, kJ/kg (Szargut's sulfur term).
+pub fn sulfur_exergy_excess_kj_kg() -> f64 {
+    SULFUR_CHEMICAL_EXERGY_KJ_MOL / M_S * 1000.0 - SULFUR_HEATING_VALUE_KJ_KG
 }
 
 /// Exergy of one stream in a second-law result.
@@ -215,8 +236,9 @@ pub struct SecondLaw {
     pub exergy_destroyed_and_lost_kw: f64,
     /// Of which lost with heat from hot surfaces and openings, kW.
     pub exergy_lost_with_surface_heat_kw: f64,
-    /// Product exergy / exergy input × 100.
-    pub second_law_efficiency_pct: f64,
+    /// Product exergy / exergy input × 100; `null` when it is undefined (no
+    /// exergy input, or a product whose exergy is unknown, e.g. a duty alone).
+    pub second_law_efficiency_pct: Option<f64>,
     pub streams: Vec<StreamExergy>,
 }
 
@@ -229,11 +251,7 @@ impl SecondLaw {
         exergy_lost_with_surface_heat_kw: f64,
         streams: Vec<StreamExergy>,
     ) -> Self {
-        let eff = if exergy_input_kw > 0.0 {
-            exergy_product_kw / exergy_input_kw * 100.0
-        } else {
-            0.0
-        };
+        let eff = (exergy_input_kw > 0.0).then(|| exergy_product_kw / exergy_input_kw * 100.0);
         Self {
             dead_state,
             exergy_input_kw,

@@ -11,15 +11,25 @@
 //! - [`boiler`]: boiler, furnace/heater and heat-exchanger analyses by the
 //!   input-output and heat-loss methods.
 //! - [`exergy`]: stream, fuel and heat exergy; second-law efficiency.
+//! - [`chp`], [`dryer`], [`kiln`]: CHP (PES by Directive 2012/27/EU),
+//!   convective dryers (ASHRAE psychrometrics, [`psychrometrics`]) and
+//!   cement/lime kilns; [`process::analyze_process`] runs any process model.
+//! - [`radiation_estimate`]: the ABMA radiation-loss estimate of a boiler.
 
 pub mod boiler;
+pub mod chp;
 pub mod combustion;
+pub mod dryer;
 pub mod error;
 pub mod exergy;
 pub mod fuels;
 pub mod heat_transfer;
 pub mod if97;
+pub mod kiln;
 pub mod power;
+pub mod process;
+pub mod psychrometrics;
+pub mod radiation_estimate;
 pub mod units;
 
 pub use error::ThermoError;

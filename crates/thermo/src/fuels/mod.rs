@@ -10,7 +10,12 @@
 //! - Gas heating values at 25 °C from standard enthalpies of formation:
 //!   CODATA Key Values for Thermodynamics (Cox, Wagman, Medvedev 1989) for
 //!   CO2, H2O, SO2, H2S; NIST-JANAF Thermochemical Tables 4th ed. (1998) for
-//!   CH4 and CO; NIST Chemistry WebBook (TRC data) for C2H6, C3H8, n-C4H10.
+//!   CH4 and CO; NIST Chemistry WebBook (TRC data) for C2H6, C3H8, n-C4H10,
+//!   the olefins C2H4, C3H6 and the C5+ lumps n-C5H12, n-C6H14.
+//! - Water vapour in a fuel gas is an inert component (ISO 6976:2016 §5:
+//!   it has no calorific value and, entering as vapour, releases no latent
+//!   heat): it is kept apart from liquid fuel moisture, so it lowers neither
+//!   the LHV nor counts a latent heat in the moisture loss.
 //!   This is the same route as ISO 6976 / GPA 2172 (ideal-gas molar
 //!   calorific values summed over the mole fractions).
 //! - HHV of solid and liquid fuels without a measured value: Channiwala &
@@ -21,6 +26,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ThermoError;
+
+mod library;
+pub use library::{LIBRARY_FUELS, library_fuel};
 
 // ---------------------------------------------------------------------------
 // Constants
@@ -64,6 +72,10 @@ mod formation {
     pub const C2H6: f64 = -84.0;
     pub const C3H8: f64 = -104.7;
     pub const C4H10: f64 = -125.6;
+    pub const C2H4: f64 = 52.4;
+    pub const C3H6: f64 = 20.0;
+    pub const C5H12: f64 = -146.8;
+    pub const C6H14: f64 = -166.9;
 }
 
 /// One component of a fuel gas: atoms per molecule and molar gross
@@ -93,8 +105,11 @@ const fn hhv_hydrocarbon(c: f64, h: f64, dhf: f64) -> f64 {
     -(c * formation::CO2 + h / 2.0 * formation::H2O_LIQUID - dhf)
 }
 
+/// Number of fuel-gas components.
+pub(crate) const GAS_COUNT: usize = 15;
+
 /// Components in the order of [`GasComposition`].
-const GAS_SPECIES: [GasSpecies; 11] = [
+const GAS_SPECIES: [GasSpecies; GAS_COUNT] = [
     // CH4
     GasSpecies {
         c: 1.0,
@@ -205,6 +220,46 @@ const GAS_SPECIES: [GasSpecies; 11] = [
         hhv_kj_mol: 0.0,
         cp_kj_kg_k: 1.8723,
     },
+    // C2H4 (ethylene; cp Çengel & Boles Table A-2a)
+    GasSpecies {
+        c: 2.0,
+        h: 4.0,
+        o: 0.0,
+        n: 0.0,
+        s: 0.0,
+        hhv_kj_mol: hhv_hydrocarbon(2.0, 4.0, formation::C2H4),
+        cp_kj_kg_k: 1.5482,
+    },
+    // C3H6 (propylene; cp Çengel & Boles Table A-2a)
+    GasSpecies {
+        c: 3.0,
+        h: 6.0,
+        o: 0.0,
+        n: 0.0,
+        s: 0.0,
+        hhv_kj_mol: hhv_hydrocarbon(3.0, 6.0, formation::C3H6),
+        cp_kj_kg_k: 1.5223,
+    },
+    // n-C5H12 (C5+ lumped as n-pentane; cp Çengel & Boles Table A-2a)
+    GasSpecies {
+        c: 5.0,
+        h: 12.0,
+        o: 0.0,
+        n: 0.0,
+        s: 0.0,
+        hhv_kj_mol: hhv_hydrocarbon(5.0, 12.0, formation::C5H12),
+        cp_kj_kg_k: 1.6683,
+    },
+    // n-C6H14 (C6+ lumped as n-hexane; cp 143.1 J/(mol K), NIST WebBook)
+    GasSpecies {
+        c: 6.0,
+        h: 14.0,
+        o: 0.0,
+        n: 0.0,
+        s: 0.0,
+        hhv_kj_mol: hhv_hydrocarbon(6.0, 14.0, formation::C6H14),
+        cp_kj_kg_k: 1.6605,
+    },
 ];
 
 /// Index of water in [`GAS_SPECIES`].
@@ -214,7 +269,7 @@ const IDX_H2O: usize = 10;
 /// 101.325 kPa (Szargut, Morris & Steward, *Exergy Analysis of Thermal,
 /// Chemical and Metallurgical Processes*, 1988, Table I; also Kotas,
 /// *The Exergy Method of Thermal Plant Analysis*, 1985, Table D.3, Model II).
-pub(crate) const GAS_CHEMICAL_EXERGY_KJ_MOL: [f64; 11] = [
+pub(crate) const GAS_CHEMICAL_EXERGY_KJ_MOL: [f64; GAS_COUNT] = [
     831.2,  // CH4
     1495.0, // C2H6
     2154.0, // C3H8
@@ -226,7 +281,16 @@ pub(crate) const GAS_CHEMICAL_EXERGY_KJ_MOL: [f64; 11] = [
     3.97,   // O2
     812.0,  // H2S
     9.5,    // H2O (g)
+    1361.1, // C2H4
+    2003.9, // C3H6
+    3461.3, // n-C5H12
+    4118.5, // n-C6H14
 ];
+
+/// Molar mass of each gas component, g/mol, in the order of [`GasComposition`].
+pub(crate) fn gas_molar_masses() -> [f64; GAS_COUNT] {
+    std::array::from_fn(|i| GAS_SPECIES[i].molar_mass())
+}
 
 // ---------------------------------------------------------------------------
 // Input shapes
@@ -259,21 +323,51 @@ pub struct GasComposition {
     pub h2s: f64,
     #[serde(default, alias = "H2O")]
     pub h2o: f64,
+    /// Ethylene.
+    #[serde(default, alias = "C2H4", skip_serializing_if = "is_zero")]
+    pub c2h4: f64,
+    /// Propylene.
+    #[serde(default, alias = "C3H6", skip_serializing_if = "is_zero")]
+    pub c3h6: f64,
+    /// n-Pentane, or the C5+ fraction lumped as n-pentane.
+    #[serde(
+        default,
+        alias = "C5H12",
+        alias = "c5_plus",
+        skip_serializing_if = "is_zero"
+    )]
+    pub c5h12: f64,
+    /// n-Hexane, or the C6+ fraction lumped as n-hexane.
+    #[serde(
+        default,
+        alias = "C6H14",
+        alias = "c6_plus",
+        skip_serializing_if = "is_zero"
+    )]
+    pub c6h14: f64,
+}
+
+/// Serde helper: components added later are left out of the canonical JSON
+/// when absent, so stored inputs keep their bytes.
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl GasComposition {
-    const NAMES: [&'static str; 11] = [
-        "ch4", "c2h6", "c3h8", "c4h10", "h2", "co", "co2", "n2", "o2", "h2s", "h2o",
+    const NAMES: [&'static str; GAS_COUNT] = [
+        "ch4", "c2h6", "c3h8", "c4h10", "h2", "co", "co2", "n2", "o2", "h2s", "h2o", "c2h4",
+        "c3h6", "c5h12", "c6h14",
     ];
 
-    fn as_array(&self) -> [f64; 11] {
+    /// Mole (volume) fractions or percent in the order of the species table.
+    pub(crate) fn as_array(&self) -> [f64; GAS_COUNT] {
         [
             self.ch4, self.c2h6, self.c3h8, self.c4h10, self.h2, self.co, self.co2, self.n2,
-            self.o2, self.h2s, self.h2o,
+            self.o2, self.h2s, self.h2o, self.c2h4, self.c3h6, self.c5h12, self.c6h14,
         ]
     }
 
-    fn from_array(a: [f64; 11]) -> Self {
+    fn from_array(a: [f64; GAS_COUNT]) -> Self {
         Self {
             ch4: a[0],
             c2h6: a[1],
@@ -286,6 +380,10 @@ impl GasComposition {
             o2: a[8],
             h2s: a[9],
             h2o: a[10],
+            c2h4: a[11],
+            c3h6: a[12],
+            c5h12: a[13],
+            c6h14: a[14],
         }
     }
 }
@@ -311,6 +409,17 @@ pub struct UltimateAnalysis {
     pub ash: f64,
 }
 
+/// The state of a fuel given by its ultimate analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FuelState {
+    /// Fuel oils, diesel, bio-liquids: liquid specific heat and the
+    /// liquid-fuel chemical-exergy correlation.
+    Liquid,
+    /// Coal, coke, biomass (the default).
+    Solid,
+}
+
 /// A fuel as the API names it: a library name, or a name with a gas
 /// composition or an ultimate analysis (and optionally a measured HHV).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -324,6 +433,9 @@ pub struct FuelSpec {
     /// Measured higher heating value, kJ/kg as fired; overrides the computed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hhv_kj_kg: Option<f64>,
+    /// With `ultimate_analysis_wt_pct`: `liquid` or `solid` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<FuelState>,
 }
 
 impl FuelSpec {
@@ -334,11 +446,18 @@ impl FuelSpec {
             gas_composition_vol_pct: None,
             ultimate_analysis_wt_pct: None,
             hhv_kj_kg: None,
+            state: None,
         }
     }
 
     /// Resolve to a [`Fuel`]; `field` is the JSON path used in errors (e.g. `fuel`).
     pub fn resolve(&self, field: &str) -> Result<Fuel, ThermoError> {
+        if self.state.is_some() && self.ultimate_analysis_wt_pct.is_none() {
+            return Err(invalid(
+                &format!("{field}.state"),
+                "applies only with ultimate_analysis_wt_pct (library fuels and gases have their own state)",
+            ));
+        }
         let mut fuel = match (
             &self.gas_composition_vol_pct,
             &self.ultimate_analysis_wt_pct,
@@ -358,7 +477,10 @@ impl FuelSpec {
             (None, Some(u)) => Fuel::from_ultimate_analysis(
                 &self.name,
                 u,
-                FuelKind::Solid,
+                match self.state {
+                    Some(FuelState::Liquid) => FuelKind::Liquid,
+                    Some(FuelState::Solid) | None => FuelKind::Solid,
+                },
                 &format!("{field}.ultimate_analysis_wt_pct"),
                 "user ultimate analysis; HHV by Channiwala & Parikh (2002)",
             )?,
@@ -398,6 +520,9 @@ pub struct MassFractions {
     pub s: f64,
     pub moisture: f64,
     pub ash: f64,
+    /// Water vapour of a fuel gas: inert (ISO 6976), no latent heat.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub vapour: f64,
 }
 
 /// A fuel ready for the combustion balance.
@@ -405,7 +530,7 @@ pub struct MassFractions {
 pub struct Fuel {
     pub name: String,
     pub kind: FuelKind,
-    /// As-fired elemental analysis (water in a fuel gas counts as moisture).
+    /// As-fired elemental analysis (water vapour of a fuel gas is `vapour`, not moisture).
     pub mass_fractions: MassFractions,
     /// Mole fractions of a fuel gas (sum 1), `None` for solids and liquids.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -444,7 +569,7 @@ impl Fuel {
                 ),
             ));
         }
-        let x: [f64; 11] = std::array::from_fn(|i| raw[i] / sum);
+        let x: [f64; GAS_COUNT] = std::array::from_fn(|i| raw[i] / sum);
         // Molar mass and elemental masses per mole of gas.
         let mut molar_mass = 0.0;
         let (mut c, mut h, mut o, mut n, mut s) = (0.0, 0.0, 0.0, 0.0, 0.0);
@@ -456,7 +581,7 @@ impl Fuel {
             hhv_molar += x[i] * sp.hhv_kj_mol;
             cp_mass_weighted += m * sp.cp_kj_kg_k;
             if i == IDX_H2O {
-                continue; // counted as moisture below
+                continue; // inert vapour, kept apart below
             }
             c += x[i] * sp.c * M_C;
             h += x[i] * sp.h * M_H;
@@ -464,7 +589,7 @@ impl Fuel {
             n += x[i] * sp.n * M_N;
             s += x[i] * sp.s * M_S;
         }
-        let moisture = x[IDX_H2O] * GAS_SPECIES[IDX_H2O].molar_mass();
+        let vapour = x[IDX_H2O] * GAS_SPECIES[IDX_H2O].molar_mass();
         if hhv_molar <= 0.0 {
             return Err(invalid(field, "the gas has no combustible component"));
         }
@@ -474,8 +599,9 @@ impl Fuel {
             o: o / molar_mass,
             n: n / molar_mass,
             s: s / molar_mass,
-            moisture: moisture / molar_mass,
+            moisture: 0.0,
             ash: 0.0,
+            vapour: vapour / molar_mass,
         };
         let hhv = hhv_molar / molar_mass * 1000.0;
         Ok(Self {
@@ -530,6 +656,7 @@ impl Fuel {
             s: analysis.s / sum,
             moisture: analysis.moisture / sum,
             ash: analysis.ash / sum,
+            vapour: 0.0,
         };
         if mf.c + mf.h + mf.s <= 0.0 {
             return Err(invalid(
@@ -576,14 +703,18 @@ impl Fuel {
         Ok(())
     }
 
-    /// Mass of water in the products from the fuel's hydrogen and moisture, kg/kg fuel.
+    /// Mass of water in the products from the fuel's hydrogen, moisture and
+    /// (for gases) water vapour, kg/kg fuel.
     pub fn water_formed_kg_per_kg(&self) -> f64 {
-        WATER_PER_HYDROGEN * self.mass_fractions.h + self.mass_fractions.moisture
+        WATER_PER_HYDROGEN * self.mass_fractions.h
+            + self.mass_fractions.moisture
+            + self.mass_fractions.vapour
     }
 }
 
 /// LHV = HHV − h_fg(25 °C) × (8.937 H + M) (mass fractions; ISO 1928:2009
-/// §E / ASME PTC 4-2013 §5-19.14 water-of-combustion correction).
+/// §E / ASME PTC 4-2013 §5-19.14 water-of-combustion correction). The
+/// water vapour of a fuel gas is not in M: it is already vapour (ISO 6976).
 pub fn lhv_from_hhv(hhv_kj_kg: f64, mf: &MassFractions) -> f64 {
     hhv_kj_kg - H_FG_25C_KJ_KG * (WATER_PER_HYDROGEN * mf.h + mf.moisture)
 }
@@ -611,207 +742,6 @@ fn default_specific_heat(kind: FuelKind, moisture: f64) -> f64 {
         _ => 1.26,
     };
     dry * (1.0 - moisture) + 4.18 * moisture
-}
-
-// ---------------------------------------------------------------------------
-// Library
-// ---------------------------------------------------------------------------
-
-/// Names of the library fuels.
-pub const LIBRARY_FUELS: [&str; 13] = [
-    "natural_gas",
-    "propane",
-    "butane",
-    "hydrogen",
-    "biogas",
-    "fuel_oil_no2",
-    "fuel_oil_no6",
-    "diesel",
-    "bituminous_coal",
-    "sub_bituminous_coal",
-    "lignite",
-    "wood",
-    "biomass",
-];
-
-/// A library fuel by name (case-insensitive; `-` and spaces read as `_`).
-pub fn library_fuel(name: &str) -> Result<Fuel, ThermoError> {
-    let key = name.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-    let gas = |comp: GasComposition, source: &str| {
-        Fuel::from_gas_composition(&key, &comp, "fuel.gas_composition_vol_pct", source)
-    };
-    let ult = |a: UltimateAnalysis, kind: FuelKind, source: &str| {
-        Fuel::from_ultimate_analysis(&key, &a, kind, "fuel.ultimate_analysis_wt_pct", source)
-    };
-    match key.as_str() {
-        // AGA Report No. 8 (1994) "Gulf Coast" natural gas, C5+ (0.146 %) and
-        // i-butane lumped into n-butane (mole basis).
-        "natural_gas" => gas(
-            GasComposition {
-                ch4: 96.5222,
-                c2h6: 1.8186,
-                c3h8: 0.4596,
-                c4h10: 0.3445,
-                co2: 0.5956,
-                n2: 0.2595,
-                ..Default::default()
-            },
-            "AGA Report No. 8 Gulf Coast gas (C4+ lumped as n-butane); HHV from component heating values at 25 °C",
-        ),
-        "propane" => gas(
-            GasComposition {
-                c3h8: 100.0,
-                ..Default::default()
-            },
-            "pure propane; HHV from enthalpies of formation at 25 °C",
-        ),
-        "butane" => gas(
-            GasComposition {
-                c4h10: 100.0,
-                ..Default::default()
-            },
-            "pure n-butane; HHV from enthalpies of formation at 25 °C",
-        ),
-        "hydrogen" => gas(
-            GasComposition {
-                h2: 100.0,
-                ..Default::default()
-            },
-            "pure hydrogen; HHV from the enthalpy of formation of liquid water at 25 °C",
-        ),
-        // Typical anaerobic-digester gas, 60 % CH4 / 40 % CO2 (IEA Bioenergy
-        // Task 37 gives 50-75 % CH4); give a measured composition for audits.
-        "biogas" => gas(
-            GasComposition {
-                ch4: 60.0,
-                co2: 40.0,
-                ..Default::default()
-            },
-            "typical biogas 60 % CH4 / 40 % CO2 (assumed); HHV from component heating values",
-        ),
-        // DOE MEASUR / AMO-Tools-Suite fuel table "Fuel Oil No. 2 (Average)"
-        // (from B&W, Steam 41st ed.), normalised to 100 %.
-        "fuel_oil_no2" | "fuel_oil_2" | "no2_fuel_oil" | "heating_oil" => ult(
-            UltimateAnalysis {
-                c: 87.15,
-                h: 12.85,
-                n: 0.05,
-                s: 0.53,
-                ..Default::default()
-            },
-            FuelKind::Liquid,
-            "DOE MEASUR fuel table, Fuel Oil No. 2 (Average); HHV by Channiwala & Parikh (2002)",
-        ),
-        "fuel_oil_no6" | "fuel_oil_6" | "no6_fuel_oil" | "residual_oil" => ult(
-            UltimateAnalysis {
-                c: 88.35,
-                h: 10.75,
-                s: 2.10,
-                ash: 0.26,
-                ..Default::default()
-            },
-            FuelKind::Liquid,
-            "DOE MEASUR fuel table, Fuel Oil No. 6 (Average); HHV by Channiwala & Parikh (2002)",
-        ),
-        // Ultra-low-sulfur diesel: C 86.5 % by mass (Argonne GREET fuel
-        // specifications), H by difference, 15 ppm S.
-        "diesel" => ult(
-            UltimateAnalysis {
-                c: 86.5,
-                h: 13.4985,
-                s: 0.0015,
-                ..Default::default()
-            },
-            FuelKind::Liquid,
-            "ULSD, C 86.5 % (Argonne GREET); HHV by Channiwala & Parikh (2002)",
-        ),
-        // DOE MEASUR "Pittsburgh #8 Bituminous" dry analysis, with 5 % as-fired moisture (assumed).
-        "bituminous_coal" | "bituminous" | "coal" => ult(
-            as_fired(
-                UltimateAnalysis {
-                    c: 74.0,
-                    h: 5.1,
-                    n: 1.6,
-                    s: 2.3,
-                    o: 7.9,
-                    ash: 9.1,
-                    moisture: 0.0,
-                },
-                5.0,
-            ),
-            FuelKind::Solid,
-            "DOE MEASUR fuel table, Pittsburgh #8 bituminous (dry) + 5 % moisture (assumed); HHV by Channiwala & Parikh (2002)",
-        ),
-        // DOE MEASUR "SpringCreek Subbituminous, Wyoming" dry, 25 % moisture (assumed).
-        "sub_bituminous_coal" | "subbituminous_coal" | "sub_bituminous" => ult(
-            as_fired(
-                UltimateAnalysis {
-                    c: 70.3,
-                    h: 5.0,
-                    n: 0.96,
-                    s: 0.35,
-                    o: 17.69,
-                    ash: 5.7,
-                    moisture: 0.0,
-                },
-                25.0,
-            ),
-            FuelKind::Solid,
-            "DOE MEASUR fuel table, Spring Creek sub-bituminous (dry) + 25 % moisture (assumed); HHV by Channiwala & Parikh (2002)",
-        ),
-        // DOE MEASUR "Lignite, North Dakota" dry, 35 % moisture (assumed).
-        "lignite" => ult(
-            as_fired(
-                UltimateAnalysis {
-                    c: 63.3,
-                    h: 4.5,
-                    n: 1.0,
-                    s: 1.1,
-                    o: 19.0,
-                    ash: 11.1,
-                    moisture: 0.0,
-                },
-                35.0,
-            ),
-            FuelKind::Solid,
-            "DOE MEASUR fuel table, North Dakota lignite (dry) + 35 % moisture (assumed); HHV by Channiwala & Parikh (2002)",
-        ),
-        // DOE MEASUR "Pine Bark" dry, 40 % moisture (assumed, green wood 30-55 %).
-        "wood" | "biomass" | "wood_biomass" => ult(
-            as_fired(
-                UltimateAnalysis {
-                    c: 53.4,
-                    h: 5.6,
-                    n: 0.1,
-                    s: 0.1,
-                    o: 37.9,
-                    ash: 2.9,
-                    moisture: 0.0,
-                },
-                40.0,
-            ),
-            FuelKind::Biomass,
-            "DOE MEASUR fuel table, pine bark (dry) + 40 % moisture (assumed); HHV by Channiwala & Parikh (2002)",
-        ),
-        _ => Err(ThermoError::UnknownFuel {
-            name: name.to_string(),
-            accepted: LIBRARY_FUELS.join(", "),
-        }),
-    }
-}
-
-/// A dry analysis re-based to `moisture_pct` of moisture as fired.
-fn as_fired(dry: UltimateAnalysis, moisture_pct: f64) -> UltimateAnalysis {
-    let f = (100.0 - moisture_pct) / (dry.c + dry.h + dry.o + dry.n + dry.s + dry.ash);
-    UltimateAnalysis {
-        c: dry.c * f,
-        h: dry.h * f,
-        o: dry.o * f,
-        n: dry.n * f,
-        s: dry.s * f,
-        ash: dry.ash * f,
-        moisture: moisture_pct,
-    }
 }
 
 // ---------------------------------------------------------------------------
