@@ -35,25 +35,36 @@ fn view(row: &Row) -> StoredView<'_> {
 }
 
 #[test]
-fn rows_of_the_first_schema_are_intact_and_reproducible() {
+fn rows_of_the_first_schema_are_intact() {
     let rows: Vec<Row> = serde_json::from_str(include_str!("data/rows_schema_v1.json")).unwrap();
     assert_eq!(rows.len(), 3);
     for row in &rows {
         assert!(!row.canonical_input.contains("schema_version"));
         let report = verify_stored(view(row));
-        assert_eq!(
-            report.verdict, "intact",
-            "{}: {:?}",
-            row.request, report.problems
-        );
-        assert!(report.reproducible);
+        // The stored documents still match their hashes and columns.
+        assert!(report.intact, "{}: {:?}", row.request, report.problems);
+        if row.request.contains("\"process\"") {
+            // Engine 0.2.0 estimates the radiation loss of a boiler without
+            // measured surfaces (ABMA chart) where 0.1.0 counted none: /verify
+            // says the engine changed, not that the row was edited.
+            assert_eq!(report.verdict, "not_reproducible", "{:?}", report.problems);
+            assert_ne!(report.stored_engine_version, report.current_engine_version);
+        } else {
+            assert_eq!(
+                report.verdict, "intact",
+                "{}: {:?}",
+                row.request, report.problems
+            );
+        }
     }
 }
 
 #[test]
 fn new_rows_carry_the_schema_version_and_keep_the_engine_figures() {
     let rows: Vec<Row> = serde_json::from_str(include_str!("data/rows_schema_v1.json")).unwrap();
-    for row in &rows {
+    // Inline energies: the same figures in both schemas (the boiler row's
+    // physics changed with engine 0.2.0, see above).
+    for row in rows.iter().filter(|r| !r.request.contains("\"process\"")) {
         let req = parse_calculation_request(row.request.as_bytes()).unwrap();
         let sealed = compute_and_seal(&req.input, &EngineSettings::default());
         let marker = format!("\"schema_version\":{SCHEMA_VERSION}");
