@@ -181,6 +181,53 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The longest message or problem echoed to a client (characters).
+const MAX_ECHOED: usize = 300;
+/// The longest error message written to a log line (characters).
+const MAX_LOGGED_MESSAGE: usize = 2000;
+
+/// `text` cut to `max` characters, marked when cut: an offending value of a
+/// megabyte is never echoed back or logged whole.
+fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((at, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} characters, cut)",
+            &text[..at],
+            text.chars().count()
+        )),
+    }
+}
+
+impl ApiError {
+    /// This error with every client-visible text clipped to `MAX_ECHOED`.
+    fn truncated(self) -> ApiError {
+        let clip_problems = |details: Vec<FieldProblem>| {
+            details
+                .into_iter()
+                .map(|d| FieldProblem::new(clip(&d.field, 200), clip(&d.problem, MAX_ECHOED)))
+                .collect()
+        };
+        match self {
+            ApiError::Validation { status, details } => ApiError::Validation {
+                status,
+                details: clip_problems(details),
+            },
+            ApiError::Calculation {
+                message,
+                details,
+                calculation_id,
+            } => ApiError::Calculation {
+                message: clip(&message, MAX_ECHOED).into_owned(),
+                details: clip_problems(details),
+                calculation_id,
+            },
+            ApiError::NotFound(m) => ApiError::NotFound(clip(&m, MAX_ECHOED).into_owned()),
+            other => other,
+        }
+    }
+}
+
 /// Extra context for an error's log line (never sent to the client).
 #[derive(Debug, Clone)]
 pub struct ErrorLogContext {
@@ -226,6 +273,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     log_error(&error, context.as_ref());
 
     let no_details = Vec::new();
+    let error = error.truncated();
     let (details, calculation_id) = match &error {
         ApiError::Validation { details, .. } => (details, None),
         ApiError::Calculation {
@@ -256,6 +304,15 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         if let Some(v) = response.headers().get(&name) {
             headers.insert(name, v.clone());
         }
+    }
+    // Refused before its body was read: the server will not read the rest, so
+    // say the connection closes rather than let the client's next request on
+    // it fail with a broken pipe.
+    if matches!(
+        status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::PAYLOAD_TOO_LARGE
+    ) {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     rendered
 }
@@ -304,9 +361,24 @@ fn log_error(error: &ApiError, context: Option<&ErrorLogContext>) {
     let payload = context
         .and_then(|c| c.request_payload.as_deref())
         .unwrap_or("");
+    let error_message = clip(&error_message, MAX_LOGGED_MESSAGE);
+    let error_message = error_message.as_ref();
     match error {
         ApiError::Unauthorized(_) | ApiError::Forbidden(_) | ApiError::NotFound(_) => {
             tracing::warn!(error_type, error_message, status, "Request rejected");
+        }
+        // A client's mistake is not the service failing: WARN, not ERROR.
+        _ if error.status().is_client_error() && payload.is_empty() => {
+            tracing::warn!(error_type, error_message, status, "Request failed");
+        }
+        _ if error.status().is_client_error() => {
+            tracing::warn!(
+                error_type,
+                error_message,
+                status,
+                request_payload = payload,
+                "Request failed"
+            );
         }
         _ if payload.is_empty() => {
             tracing::error!(error_type, error_message, status, "Request failed");

@@ -88,23 +88,47 @@ where
                 match axum::body::to_bytes(body, MAX_RECORDED_BODY).await {
                     Ok(bytes) => {
                         let text = String::from_utf8_lossy(&bytes).into_owned();
-                        let _ = state
+                        let recorded = state
                             .store
                             .idempotency_finish(&key, principal, status.as_u16(), &text)
                             .await;
+                        if let Err(err) = recorded {
+                            // The work is done and stored; a key left "in progress"
+                            // would answer 409 to the client's retry for minutes,
+                            // then run it twice. Free it and say so.
+                            tracing::warn!(
+                                component = "Idempotency",
+                                error_type = "DatabaseError",
+                                error_message = %err,
+                                "Idempotency answer not recorded; key released"
+                            );
+                            abandon(state, &key, principal).await;
+                        }
                         Response::from_parts(parts, Body::from(bytes))
                     }
                     Err(_) => {
-                        let _ = state.store.idempotency_abandon(&key, principal).await;
+                        abandon(state, &key, principal).await;
                         ApiError::Internal("response body could not be recorded".to_owned())
                             .into_response()
                     }
                 }
             } else {
-                let _ = state.store.idempotency_abandon(&key, principal).await;
+                abandon(state, &key, principal).await;
                 response
             }
         }
+    }
+}
+
+/// Frees a key; a failure is logged (housekeeping frees stale keys later).
+async fn abandon(state: &AppState, key: &str, principal: &str) {
+    if let Err(err) = state.store.idempotency_abandon(key, principal).await {
+        tracing::warn!(
+            component = "Idempotency",
+            error_type = "DatabaseError",
+            error_message = %err,
+            "Idempotency key not released; housekeeping releases it later"
+        );
     }
 }
 

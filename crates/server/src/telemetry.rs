@@ -29,6 +29,29 @@ pub fn init(filter: &str, sink: Box<dyn Write + Send>) {
         })
         .with(targets)
         .try_init();
+    // A panic (a bug: bad input never panics) is one JSON log line with its
+    // stack trace, not Rust's multi-line text on stderr; the request that hit it
+    // still gets the 500 JSON error from the catch-panic layer.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let stack_trace = std::backtrace::Backtrace::force_capture().to_string();
+        tracing::error!(
+            error_type = "InternalError",
+            error_message = message.as_str(),
+            location = location.as_str(),
+            stack_trace = stack_trace.as_str(),
+            "Panic"
+        );
+    }));
 }
 
 struct JsonLayer {

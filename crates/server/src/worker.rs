@@ -95,16 +95,21 @@ pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()>
 
 async fn housekeeping(state: &AppState) {
     let now = OffsetDateTime::now_utc();
-    let _ = state
+    if let Err(err) = state
         .store
         .purge_idempotency_before(now - IDEMPOTENCY_RETENTION)
-        .await;
+        .await
+    {
+        tracing::warn!(component = "Housekeeping", error_type = "DatabaseError", error_message = %err, "Idempotency purge failed");
+    }
     // An in-progress key older than any request can run belongs to a replica that died.
     let stale = now
         - time::Duration::seconds_f64(
             state.settings.calculation_timeout.as_secs_f64() * 4.0 + 60.0,
         );
-    let _ = state.store.release_stale_idempotency_keys(stale).await;
+    if let Err(err) = state.store.release_stale_idempotency_keys(stale).await {
+        tracing::warn!(component = "Housekeeping", error_type = "DatabaseError", error_message = %err, "Stale idempotency keys not released");
+    }
     let retention = state.settings.readings.retention_days;
     if retention > 0 {
         match state

@@ -47,6 +47,10 @@ pub fn router(batch_max: usize) -> Router<AppState> {
         .route("/v1/thermaliq/calculations/invalidate", post(invalidate))
         .route("/v1/thermaliq/calculations/{id}", get(get_one))
         .route("/v1/thermaliq/calculations/{id}/verify", get(verify))
+        .route(
+            "/v1/thermaliq/calculations/{id}/opportunities",
+            get(opportunities),
+        )
 }
 
 /// `?async=true|false`, and nothing else.
@@ -476,4 +480,94 @@ async fn invalidate(
         calculation_ids: ids,
         reason,
     }))
+}
+
+/// Defaults of `GET /calculations/{id}/opportunities` when the query does not set them.
+const DEFAULT_OPERATING_HOURS: f64 = 8000.0;
+const DEFAULT_DISCOUNT_RATE: &str = "0.08";
+const DEFAULT_HORIZON_YEARS: u32 = 10;
+
+/// `GET /calculations/{id}/opportunities?fuel_price_per_mwh=&currency=&operating_hours_per_year=&discount_rate=&horizon_years=&target_o2_pct_dry=`.
+async fn opportunities(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::Read)?;
+    let mut params = serde_json::Map::new();
+    params.insert(
+        "operating_hours_per_year".into(),
+        DEFAULT_OPERATING_HOURS.into(),
+    );
+    params.insert("currency".into(), "EUR".into());
+    params.insert("discount_rate".into(), DEFAULT_DISCOUNT_RATE.into());
+    params.insert("horizon_years".into(), DEFAULT_HORIZON_YEARS.into());
+    let mut problems = Vec::new();
+    for (key, value) in &query {
+        let number = || {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+        };
+        match key.as_str() {
+            "fuel_price_per_mwh" | "discount_rate" => match number() {
+                Some(_) => {
+                    params.insert(key.clone(), value.clone().into());
+                }
+                None => problems.push(FieldProblem::new(key, "must be a decimal number >= 0")),
+            },
+            "operating_hours_per_year" => match number().filter(|h| *h <= 8784.0) {
+                Some(h) => {
+                    params.insert(key.clone(), h.into());
+                }
+                None => problems.push(FieldProblem::new(key, "must be hours from 0 to 8784")),
+            },
+            "horizon_years" => match value.parse::<u32>() {
+                Ok(n) if (1..=50).contains(&n) => {
+                    params.insert(key.clone(), n.into());
+                }
+                _ => problems.push(FieldProblem::new(
+                    key,
+                    "must be a whole number from 1 to 50",
+                )),
+            },
+            "target_o2_pct_dry" => match number().filter(|v| *v < 21.0) {
+                Some(v) => {
+                    params.insert(key.clone(), v.into());
+                }
+                None => problems.push(FieldProblem::new(key, "must be a percentage from 0 to 21")),
+            },
+            "currency" => {
+                if value.len() == 3 && value.chars().all(|c| c.is_ascii_uppercase()) {
+                    params.insert(key.clone(), value.clone().into());
+                } else {
+                    problems.push(FieldProblem::new(key, "must be an ISO 4217 code, e.g. EUR"));
+                }
+            }
+            other => problems.push(FieldProblem::new(
+                other,
+                "is not a parameter; use fuel_price_per_mwh, currency, operating_hours_per_year, \
+                 discount_rate, horizon_years, target_o2_pct_dry",
+            )),
+        }
+    }
+    if !params.contains_key("fuel_price_per_mwh") && problems.is_empty() {
+        problems.push(FieldProblem::new(
+            "fuel_price_per_mwh",
+            "is required: the fuel price per MWh of fuel input, in `currency`",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation {
+            status: StatusCode::BAD_REQUEST,
+            details: problems,
+        });
+    }
+    let params: thermaliq_core::opportunities::OpportunityParams =
+        serde_json::from_value(serde_json::Value::Object(params))
+            .map_err(|e| ApiError::validation("query", e.to_string()))?;
+    let report = lifecycle::opportunities(&state, &id, &params).await?;
+    Ok(Json(report).into_response())
 }

@@ -69,16 +69,24 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .set(i64::from(state.store.connections_active()));
     // The backlog: durable jobs queued or running (all replicas) plus the
     // requests on this replica waiting for a calculation slot.
-    let durable = state.store.queue_depth().await.unwrap_or(0);
     let waiting = state
         .slot_waiters
         .load(std::sync::atomic::Ordering::Relaxed)
         .max(0);
-    state.metrics.queue_depth.set(
-        i64::try_from(durable)
-            .unwrap_or(i64::MAX)
-            .saturating_add(waiting),
-    );
+    // Unknown while the database fails: keep the last value rather than
+    // report an empty queue (which would hide exactly the backlog an outage makes).
+    match state.store.queue_depth().await {
+        Ok(durable) => {
+            state.metrics.queue_depth.set(
+                i64::try_from(durable)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(waiting),
+            );
+        }
+        Err(err) => {
+            tracing::warn!(error_type = "DatabaseError", error_message = %err, "Queue depth unknown: the database did not answer");
+        }
+    };
     (
         [(
             header::CONTENT_TYPE,

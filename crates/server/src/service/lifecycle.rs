@@ -102,3 +102,22 @@ pub async fn verify(
     }
     Ok((r, report))
 }
+
+/// Improvement opportunities of a stored calculation: measures derived from
+/// its own losses, appraised in decimal money (`core::opportunities`).
+pub async fn opportunities(
+    state: &AppState,
+    id: &str,
+    params: &thermaliq_core::opportunities::OpportunityParams,
+) -> Result<thermaliq_core::opportunities::OpportunityReport, ServiceError> {
+    let r = load(state, id).await?;
+    let document: serde_json::Value = serde_json::from_str(&r.canonical_input).map_err(|e| {
+        ServiceError::Internal(format!("stored input of {id} is not readable: {e}"))
+    })?;
+    thermaliq_core::opportunities::opportunities_from_stored(&document["input"], params).map_err(
+        |err| match err {
+            thermaliq_core::CoreError::Validation(details) => ServiceError::Unprocessable(details),
+            other => ServiceError::Internal(other.to_string()),
+        },
+    )
+}

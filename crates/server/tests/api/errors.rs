@@ -169,3 +169,37 @@ async fn unknown_routes_and_methods_answer_json() {
         .await;
     assert_error(missing, 404, "NotFound", None).await;
 }
+
+/// A huge offending value is not echoed back whole (nor logged whole), and a
+/// request refused before its body was read says the connection closes.
+#[tokio::test]
+async fn huge_values_are_clipped_and_early_refusals_close_the_connection() {
+    let app = crate::helpers::spawn_app().await;
+    let mut body = crate::helpers::runbook_case();
+    body["energy_input"] = serde_json::json!({"x".repeat(600_000): 1.0});
+    let response = app.post("/v1/thermaliq/calculate", &body).await;
+    assert_eq!(response.status(), 400);
+    let text = response.text().await.unwrap();
+    assert!(text.len() < 4_000, "{} bytes echoed", text.len());
+    assert!(
+        text.contains("characters, cut"),
+        "{}",
+        &text[..text.len().min(500)]
+    );
+
+    let refused = app
+        .client
+        .post(app.url("/v1/thermaliq/calculate"))
+        .json(&crate::helpers::runbook_case())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused
+            .headers()
+            .get("connection")
+            .map(|v| v.to_str().unwrap()),
+        Some("close")
+    );
+}

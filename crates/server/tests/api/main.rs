@@ -12,6 +12,7 @@ mod jobs;
 mod lifecycle;
 mod listing;
 mod operations;
+mod opportunities;
 mod physics;
 mod process;
 mod readings;
