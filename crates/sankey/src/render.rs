@@ -196,6 +196,9 @@ fn rgba(role: Role, alpha: f64) -> String {
     format!("rgba({r},{g},{b},{alpha})")
 }
 
+/// plotly.js reads every label, title and hover text as its pseudo-HTML
+/// (`<br>`, `<b>`, `<a href>`, …), so text from the graph is escaped
+/// before the markup this renderer adds (`<br>`, `<sub>`) is put around it.
 pub(crate) fn plotly(d: &Diagram, cp: &mut Checkpoint) -> Result<String, SankeyError> {
     let (w, h) = (d.width, d.height);
     // plotly.js wants node x/y as fractions strictly inside (0, 1).
@@ -205,24 +208,28 @@ pub(crate) fn plotly(d: &Diagram, cp: &mut Checkpoint) -> Result<String, SankeyE
     let mut node_label: Vec<String> = Vec::with_capacity(nodes.len());
     for (v, n) in nodes.iter().enumerate() {
         cp.tick()?;
-        let tip = node_tooltip(d, v);
+        let tip = fmt::plotly_text(&node_tooltip(d, v));
         node_text.push(Value::String(tip.replace('\n', "<br>")));
-        node_label.push(format!("{} · {}", n.label, fmt::percent(n.share)));
+        node_label.push(format!(
+            "{} · {}",
+            fmt::plotly_text(&n.label),
+            fmt::percent(n.share)
+        ));
     }
     let link_text: Vec<Value> = d
         .links
         .iter()
-        .map(|l| Value::String(l.text.clone()))
+        .map(|l| Value::String(fmt::plotly_text(&l.text)))
         .collect();
     let title = d
         .labels
         .first()
-        .map(|b| b.lines[0].clone())
+        .map(|b| fmt::plotly_text(&b.lines[0]))
         .unwrap_or_default();
     let subtitle = d
         .labels
         .get(1)
-        .map(|b| b.lines[0].clone())
+        .map(|b| fmt::plotly_text(&b.lines[0]))
         .unwrap_or_default();
     cp.stage("rendering")?;
     let legend: Vec<Value> = d
