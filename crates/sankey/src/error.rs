@@ -71,6 +71,25 @@ pub enum SankeyError {
     /// `format=` names no renderer.
     #[error("unknown format '{format}'; accepted: svg, json, plotly, html")]
     UnknownFormat { format: String },
+
+    /// More nodes or flows than a diagram accepts ([`crate::MAX_INPUT_NODES`],
+    /// [`crate::MAX_INPUT_FLOWS`]), checked before any work on them.
+    #[error("flow graph has {count} {what}; at most {limit} are accepted ({constant})")]
+    TooLarge {
+        /// `nodes` or `flows`.
+        what: &'static str,
+        count: usize,
+        limit: usize,
+        /// The constant that sets the limit, e.g. `sankey::MAX_INPUT_FLOWS`.
+        constant: &'static str,
+    },
+
+    /// The caller's [`crate::Cancel`] handle was cancelled or its deadline
+    /// passed; `stage` is where the work stopped.
+    #[error(
+        "diagram generation cancelled during {stage} (deadline passed or cancelled by the caller)"
+    )]
+    Cancelled { stage: &'static str },
 }
 
 impl SankeyError {
@@ -87,6 +106,8 @@ impl SankeyError {
             SankeyError::Empty { .. } => "empty_graph",
             SankeyError::InvalidOption { .. } => "invalid_option",
             SankeyError::UnknownFormat { .. } => "unknown_format",
+            SankeyError::TooLarge { .. } => "too_large",
+            SankeyError::Cancelled { .. } => "cancelled",
         }
     }
 
@@ -94,7 +115,10 @@ impl SankeyError {
     /// (`flows[a -> b]`, `nodes[boiler]`, `format`).
     pub fn field(&self) -> String {
         match self {
-            SankeyError::InvalidDocument { .. } | SankeyError::Empty { .. } => String::new(),
+            SankeyError::InvalidDocument { .. }
+            | SankeyError::Empty { .. }
+            | SankeyError::Cancelled { .. } => String::new(),
+            SankeyError::TooLarge { what, .. } => (*what).to_owned(),
             SankeyError::UnknownUnit { flow, .. }
             | SankeyError::UnknownNode { flow, .. }
             | SankeyError::InvalidValue { flow, .. } => format!("flows[{flow}]"),

@@ -82,6 +82,27 @@ pub fn xml(s: &str) -> String {
     out
 }
 
+/// Escapes text for plotly.js, which parses labels, titles and hover text
+/// as a subset of HTML. `<` and `>` become entities so no tag can be formed
+/// from the text; `&` so an entity in the text shows as typed; quotes use
+/// numeric references (plotly.js decodes numeric references but not
+/// `&quot;`). Control characters become spaces, as in [`xml`].
+pub fn plotly_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::SankeyError;
+use crate::cancel::Checkpoint;
 use crate::fmt;
 use crate::model::{DiagramKind, Role, Title};
 use crate::prepare::{FoldedItem, Net};
@@ -224,7 +226,16 @@ pub(crate) fn title_lines(kind: DiagramKind, title: &Title) -> (String, String) 
     (main, parts.join(" · "))
 }
 
-pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
+/// Lays out the folded network. Every step is linear in nodes + links (up
+/// to the sorts): links are bucketed by column, and a node's first parent is
+/// found once per node, not once per comparison.
+pub(crate) fn layout(
+    net: Net,
+    kind: DiagramKind,
+    title: &Title,
+    cp: &mut Checkpoint,
+) -> Result<Diagram, SankeyError> {
+    cp.stage("layout")?;
     let n = net.nodes.len();
     let total = net.total_input;
     let links = &net.links;
@@ -234,6 +245,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
     let mut ins: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, l) in links.iter().enumerate() {
+        cp.tick()?;
         outs[l.source].push(i);
         ins[l.target].push(i);
     }
@@ -243,6 +255,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
     let mut col = vec![0usize; n];
     let mut head = 0;
     while head < order.len() {
+        cp.tick()?;
         let v = order[head];
         head += 1;
         for &l in &outs[v] {
@@ -258,6 +271,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
         }
     }
     for v in 0..n {
+        cp.tick()?;
         if forward_in(v) == 0 {
             let first_consumer = outs[v]
                 .iter()
@@ -312,15 +326,19 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
     // then largest first, then id.
     let mut position = vec![usize::MAX; n];
     let mut next_position = 0usize;
+    let mut parent = vec![0usize; n];
     for c in &mut by_col {
-        let parent = |v: usize| {
-            ins[v]
+        // Parents sit in earlier columns, whose positions are final.
+        for &v in c.iter() {
+            cp.tick()?;
+            parent[v] = ins[v]
                 .iter()
                 .filter(|&&l| !links[l].recycle)
                 .map(|&l| position[links[l].source])
                 .min()
-                .unwrap_or(0)
-        };
+                .unwrap_or(0);
+        }
+        let parent = |v: usize| parent[v];
         c.sort_by(|&a, &b| {
             let (na, nb) = (&net.nodes[a], &net.nodes[b]);
             rank(na.role)
@@ -451,6 +469,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
     for (c, members) in by_col.iter().enumerate() {
         let mut y = plot_top;
         for &v in members {
+            cp.tick()?;
             let inner = f64::max(height[v], label_h);
             node_y[v] = y + (inner - height[v]) / 2.0;
             let w = body_width(&node_lines[v]);
@@ -481,6 +500,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
     let mut y0 = vec![0.0; links.len()];
     let mut y1 = vec![0.0; links.len()];
     for v in 0..n {
+        cp.tick()?;
         let mut o = outs[v].clone();
         o.sort_by(|&a, &b| {
             is_loop(a)
@@ -509,10 +529,16 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
 
     // Link labels, stacked in their lane so they never overlap.
     let mut link_label = vec![usize::MAX; links.len()];
-    for c in 0..columns {
-        let mut lane: Vec<(f64, usize)> = (0..links.len())
-            .filter(|&l| col[links[l].source] == c && covered_by(l).is_none() && !is_loop(l))
-            .map(|l| {
+    let mut lane_links: Vec<Vec<usize>> = vec![Vec::new(); columns];
+    for l in 0..links.len() {
+        if covered_by(l).is_none() && !is_loop(l) {
+            lane_links[col[links[l].source]].push(l);
+        }
+    }
+    for (c, members) in lane_links.iter().enumerate() {
+        let mut lane: Vec<(f64, usize)> = members
+            .iter()
+            .map(|&l| {
                 let x0 = bar_x[col[links[l].source]] + BAR_WIDTH;
                 let x1 = bar_x[col[links[l].target]];
                 let mid = lane_x[c] + link_lane[c] / 2.0;
@@ -522,6 +548,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
         lane.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         let mut next_free = plot_top;
         for (desired, l) in lane {
+            cp.tick()?;
             let top = f64::max(desired - LINE_HEIGHT / 2.0, next_free);
             link_label[l] = labels.len();
             labels.push(LabelBox {
@@ -544,6 +571,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
     let mut loop_y = vec![None; links.len()];
     let mut paths = vec![String::new(); links.len()];
     for l in 0..links.len() {
+        cp.tick()?;
         let (s, t) = (links[l].source, links[l].target);
         let (sx, tx) = (bar_x[col[s]] + BAR_WIDTH, bar_x[col[t]]);
         let w = width[l];
@@ -671,7 +699,7 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
             folded: node.folded,
         })
         .collect();
-    Diagram {
+    Ok(Diagram {
         kind,
         title,
         total_input_kwh: total,
@@ -682,5 +710,5 @@ pub(crate) fn layout(net: Net, kind: DiagramKind, title: &Title) -> Diagram {
         labels,
         legend,
         warnings: net.warnings,
-    }
+    })
 }

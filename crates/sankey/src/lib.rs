@@ -15,23 +15,33 @@
 //! assert_eq!(out.content_type, "image/svg+xml");
 //! assert_eq!((out.node_count, out.link_count), (4, 3));
 //! ```
+//!
+//! Work is bounded: at most [`MAX_INPUT_FLOWS`] flows and
+//! [`MAX_INPUT_NODES`] nodes are accepted, folding to the limits happens
+//! before layout and is O(F log F), and [`render_with`] stops cooperatively
+//! when its [`Cancel`] handle is cancelled or its deadline passes.
 
+mod cancel;
 mod error;
 pub mod fmt;
+mod fold;
+#[cfg(test)]
+mod fold_reference;
 mod layout;
 mod model;
 mod options;
 mod prepare;
 mod render;
 
+pub use cancel::{CHECK_EVERY, Cancel, StopCheck};
 pub use error::SankeyError;
 pub use layout::{
     Anchor, CHAR_WIDTH_EM, Diagram, DiagramLink, DiagramNode, FONT_SIZE, LabelBox, LabelKind,
     LegendEntry, MIN_LINK_WIDTH, TITLE_CHAR_WIDTH_EM, TITLE_FONT_SIZE, text_width,
 };
 pub use model::{
-    DiagramKind, EnergyFlows, ExergyStreams, Flow, FlowGraph, Node, PROCESS_ID, Role, SURPLUS_ID,
-    Title, UNACCOUNTED_ID, humanise,
+    DiagramKind, EnergyFlows, ExergyStreams, Flow, FlowGraph, MAX_INPUT_FLOWS, MAX_INPUT_NODES,
+    Node, PROCESS_ID, Role, SURPLUS_ID, Title, UNACCOUNTED_ID, humanise,
 };
 pub use options::SankeyOptions;
 pub use prepare::FoldedItem;
@@ -93,30 +103,60 @@ pub struct Rendered {
 
 /// Validates, folds and lays out `graph`.
 pub fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Diagram, SankeyError> {
-    let net = prepare::prepare(graph, options)?;
-    Ok(layout::layout(net, graph.kind, &graph.title))
+    prepare_with(graph, options, &Cancel::new())
+}
+
+/// [`prepare`], stopping with [`SankeyError::Cancelled`] once `cancel` is
+/// cancelled or its deadline passes.
+pub fn prepare_with(
+    graph: &FlowGraph,
+    options: &SankeyOptions,
+    cancel: &Cancel,
+) -> Result<Diagram, SankeyError> {
+    let mut cp = cancel::Checkpoint::new(cancel);
+    let net = prepare::prepare(graph, options, &mut cp)?;
+    layout::layout(net, graph.kind, &graph.title, &mut cp)
 }
 
 impl Diagram {
+    // Without a handle nothing can cancel, so the renderers cannot fail.
     pub fn to_svg(&self) -> String {
-        render::svg(self)
+        self.body(Format::Svg, &Cancel::new()).unwrap_or_default()
     }
     pub fn to_html(&self) -> String {
-        render::html(self)
+        self.body(Format::Html, &Cancel::new()).unwrap_or_default()
     }
     pub fn to_plotly_json(&self) -> String {
-        render::plotly(self)
+        self.body(Format::Plotly, &Cancel::new())
+            .unwrap_or_default()
     }
     pub fn to_json(&self) -> String {
-        render::json(self)
+        self.body(Format::Json, &Cancel::new()).unwrap_or_default()
     }
+
+    fn body(&self, format: Format, cancel: &Cancel) -> Result<String, SankeyError> {
+        let mut cp = cancel::Checkpoint::new(cancel);
+        cp.stage("rendering")?;
+        match format {
+            Format::Svg => render::svg(self, &mut cp),
+            Format::Json => render::json(self, &mut cp),
+            Format::Plotly => render::plotly(self, &mut cp),
+            Format::Html => render::html(self, &mut cp),
+        }
+    }
+
     pub fn render(&self, format: Format) -> Rendered {
-        let body = match format {
-            Format::Svg => self.to_svg(),
-            Format::Json => self.to_json(),
-            Format::Plotly => self.to_plotly_json(),
-            Format::Html => self.to_html(),
-        };
+        self.render_with(format, &Cancel::new())
+            .unwrap_or_else(|_| self.rendered(format, String::new()))
+    }
+
+    /// [`Diagram::render`], stopping with [`SankeyError::Cancelled`] once
+    /// `cancel` is cancelled or its deadline passes.
+    pub fn render_with(&self, format: Format, cancel: &Cancel) -> Result<Rendered, SankeyError> {
+        Ok(self.rendered(format, self.body(format, cancel)?))
+    }
+
+    fn rendered(&self, format: Format, body: String) -> Rendered {
         Rendered {
             body,
             content_type: format.content_type(),
@@ -127,11 +167,24 @@ impl Diagram {
     }
 }
 
-/// The one call the server makes.
+/// Validates, folds, lays out and renders `graph`.
 pub fn render(
     graph: &FlowGraph,
     options: &SankeyOptions,
     format: Format,
 ) -> Result<Rendered, SankeyError> {
-    Ok(prepare(graph, options)?.render(format))
+    render_with(graph, options, format, &Cancel::new())
+}
+
+/// The call the server makes: [`render`], stopping with
+/// [`SankeyError::Cancelled`] once `cancel` is cancelled or its deadline
+/// passes (the server gives it `SANKEY_GENERATION_TIMEOUT` and cancels it
+/// when the request is dropped).
+pub fn render_with(
+    graph: &FlowGraph,
+    options: &SankeyOptions,
+    format: Format,
+    cancel: &Cancel,
+) -> Result<Rendered, SankeyError> {
+    prepare_with(graph, options, cancel)?.render_with(format, cancel)
 }

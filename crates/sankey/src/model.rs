@@ -175,6 +175,37 @@ struct FlowDoc {
     recycle: bool,
 }
 
+/// The most flows a diagram accepts, from any builder or built by hand
+/// (checked again by [`crate::prepare`]). Issue 12: unbounded graphs kept
+/// cores busy for minutes; 50,000 still draws the 40,000-output stored
+/// calculation of that report, in tens of milliseconds (docs/PERFORMANCE.md).
+pub const MAX_INPUT_FLOWS: usize = 50_000;
+/// The most nodes a diagram accepts: a connected graph of
+/// [`MAX_INPUT_FLOWS`] flows has at most one node more.
+pub const MAX_INPUT_NODES: usize = MAX_INPUT_FLOWS + 1;
+
+/// Refuses a graph over [`MAX_INPUT_NODES`] or [`MAX_INPUT_FLOWS`], naming
+/// the limit.
+pub(crate) fn check_size(nodes: usize, flows: usize) -> Result<(), SankeyError> {
+    if flows > MAX_INPUT_FLOWS {
+        return Err(SankeyError::TooLarge {
+            what: "flows",
+            count: flows,
+            limit: MAX_INPUT_FLOWS,
+            constant: "sankey::MAX_INPUT_FLOWS",
+        });
+    }
+    if nodes > MAX_INPUT_NODES {
+        return Err(SankeyError::TooLarge {
+            what: "nodes",
+            count: nodes,
+            limit: MAX_INPUT_NODES,
+            constant: "sankey::MAX_INPUT_NODES",
+        });
+    }
+    Ok(())
+}
+
 /// Id of the node carrying the heat-balance residual.
 pub const UNACCOUNTED_ID: &str = "unaccounted";
 /// Id of the extra input showing a negative residual (losses over-accounted).
@@ -186,12 +217,14 @@ impl FlowGraph {
     /// Parses the body of `POST /v1/thermaliq/sankey`:
     /// `{"kind"?, "title"?, "nodes": [{"id", "label"?, "role"?}],
     ///   "flows": [{"from", "to", "value", "unit"?, "recycle"?}]}`.
-    /// Values are converted to kWh; unknown fields are rejected.
+    /// Values are converted to kWh; unknown fields are rejected; at most
+    /// [`MAX_INPUT_NODES`] nodes and [`MAX_INPUT_FLOWS`] flows.
     pub fn from_json(bytes: &[u8]) -> Result<FlowGraph, SankeyError> {
         let doc: GraphDoc =
             serde_json::from_slice(bytes).map_err(|e| SankeyError::InvalidDocument {
                 message: e.to_string(),
             })?;
+        check_size(doc.nodes.len(), doc.flows.len())?;
         let nodes = doc
             .nodes
             .into_iter()
@@ -261,7 +294,7 @@ impl FlowGraph {
             "Unaccounted"
         };
         b.residual(residual_label, true);
-        Ok(b.finish())
+        b.finish()
     }
 
     /// Parses a stored `energy_flows` column and builds its diagram.
@@ -296,7 +329,7 @@ impl FlowGraph {
         b.flow(PROCESS_ID, "exergy_destroyed", streams.destroyed_kwh);
         b.out_total += streams.destroyed_kwh;
         b.residual("Unaccounted", false);
-        Ok(b.finish())
+        b.finish()
     }
 }
 
@@ -437,10 +470,11 @@ impl Builder {
         }
     }
 
-    fn finish(mut self) -> FlowGraph {
+    fn finish(mut self) -> Result<FlowGraph, SankeyError> {
+        check_size(self.graph.nodes.len(), self.graph.flows.len())?;
         if self.graph.title.efficiency_percent.is_none() && self.in_total > 0.0 {
             self.graph.title.efficiency_percent = Some(self.useful_total / self.in_total * 100.0);
         }
-        self.graph
+        Ok(self.graph)
     }
 }

@@ -1,11 +1,12 @@
 //! Validation, residual nodes and folding: turns a [`FlowGraph`] into the
 //! network that is laid out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::model::{FlowGraph, Role, SURPLUS_ID, UNACCOUNTED_ID, flow_name};
+use crate::cancel::Checkpoint;
+use crate::model::{FlowGraph, Role, SURPLUS_ID, UNACCOUNTED_ID, check_size, flow_name};
 use crate::{SankeyError, SankeyOptions};
 
 /// One original flow folded into an "Other …" node.
@@ -22,7 +23,19 @@ pub(crate) struct NetNode {
     pub label: String,
     pub role: Role,
     pub folded: Vec<FoldedItem>,
-    alive: bool,
+    pub alive: bool,
+}
+
+impl NetNode {
+    pub(crate) fn new(id: String, label: String, role: Role) -> NetNode {
+        NetNode {
+            id,
+            label,
+            role,
+            folded: Vec::new(),
+            alive: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -31,7 +44,19 @@ pub(crate) struct NetLink {
     pub target: usize,
     pub value: f64,
     pub recycle: bool,
-    alive: bool,
+    pub alive: bool,
+}
+
+impl NetLink {
+    pub(crate) fn new(source: usize, target: usize, value: f64) -> NetLink {
+        NetLink {
+            source,
+            target,
+            value,
+            recycle: false,
+            alive: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -42,8 +67,28 @@ pub(crate) struct Net {
     pub warnings: Vec<String>,
 }
 
-pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net, SankeyError> {
+/// Validates and folds `graph` into the network that is laid out.
+pub(crate) fn prepare(
+    graph: &FlowGraph,
+    options: &SankeyOptions,
+    cp: &mut Checkpoint,
+) -> Result<Net, SankeyError> {
+    let mut net = unfolded(graph, options, cp)?;
+    cp.stage("folding")?;
+    crate::fold::fold(&mut net, options, cp)?;
+    net.compact();
+    Ok(net)
+}
+
+/// The validated network with residual nodes, before folding.
+pub(crate) fn unfolded(
+    graph: &FlowGraph,
+    options: &SankeyOptions,
+    cp: &mut Checkpoint,
+) -> Result<Net, SankeyError> {
     options.validate()?;
+    check_size(graph.nodes.len(), graph.flows.len())?;
+    cp.stage("validation")?;
     if graph.flows.is_empty() {
         return Err(SankeyError::Empty {
             rule: "there are no flows",
@@ -51,6 +96,7 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
     }
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, n) in graph.nodes.iter().enumerate() {
+        cp.tick()?;
         if n.id.is_empty() {
             return Err(SankeyError::InvalidNode {
                 id: n.id.clone(),
@@ -69,6 +115,7 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
     let mut links: Vec<NetLink> = Vec::new();
     let mut seen: BTreeMap<(usize, usize, bool), usize> = BTreeMap::new();
     for f in &graph.flows {
+        cp.tick()?;
         let name = flow_name(&f.from, &f.to);
         let lookup = |id: &str| {
             index
@@ -101,7 +148,16 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
             });
         }
         match seen.get(&(s, t, f.recycle)) {
-            Some(&i) => links[i].value += f.value_kwh,
+            Some(&i) => {
+                links[i].value += f.value_kwh;
+                if !links[i].value.is_finite() {
+                    return Err(SankeyError::InvalidValue {
+                        flow: name,
+                        value: links[i].value,
+                        rule: "the sum of the parallel flows between these nodes must be finite",
+                    });
+                }
+            }
             None => {
                 seen.insert((s, t, f.recycle), links.len());
                 links.push(NetLink {
@@ -115,7 +171,8 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
         }
     }
 
-    check_cycles(graph, &links, options.allow_circular_flows)?;
+    cp.stage("cycle check")?;
+    check_cycles(graph, &links, options.allow_circular_flows, cp)?;
     if !options.allow_circular_flows {
         // Acyclic: a declared recycle is an ordinary flow.
         for l in &mut links {
@@ -154,23 +211,40 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
     let mut in_count = vec![0usize; n];
     let mut out_count = vec![0usize; n];
     for l in &links {
+        cp.tick()?;
         outflow[l.source] += l.value;
         inflow[l.target] += l.value;
         out_count[l.source] += 1;
         in_count[l.target] += 1;
+    }
+    // Finite flows can still sum past f64::MAX: refuse, rather than draw
+    // infinite bars and NaN shares.
+    if let Some(i) = (0..n).find(|&i| !(inflow[i].is_finite() && outflow[i].is_finite())) {
+        return Err(SankeyError::InvalidNode {
+            id: nodes[i].id.clone(),
+            rule: "its total inflow or outflow is not a finite number (values too large)",
+        });
     }
     let total_input: f64 = links
         .iter()
         .filter(|l| !l.recycle && nodes[l.source].role == Role::Input && in_count[l.source] == 0)
         .map(|l| l.value)
         .sum();
-    if total_input.is_nan() || total_input <= 0.0 {
+    if !total_input.is_finite() {
+        return Err(SankeyError::InvalidValue {
+            flow: "total input".to_owned(),
+            value: total_input,
+            rule: "the sum of the flows out of input nodes must be a finite number",
+        });
+    }
+    if total_input <= 0.0 {
         return Err(SankeyError::Empty {
             rule: "total input is zero: no flow leaves an input node, so shares are undefined",
         });
     }
     let mut residuals = Vec::new();
     for i in 0..n {
+        cp.tick()?;
         if in_count[i] == 0 || out_count[i] == 0 {
             continue;
         }
@@ -193,17 +267,24 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
             residuals.push((i, diff));
         }
     }
-    // A residual inside the threshold is drawn, never hidden.
+    // A residual inside the threshold is drawn, never hidden. All residuals
+    // of one sign share one node: the first unaccounted-role node with its
+    // id (or `<id>_residual`), found once, else a new one.
+    let existing = |id: &str| {
+        let alt = format!("{id}_residual");
+        nodes
+            .iter()
+            .position(|x| x.role == Role::Unaccounted && (x.id == id || x.id == alt))
+    };
+    let mut residual_node = [existing(UNACCOUNTED_ID), existing(SURPLUS_ID)];
     for (i, diff) in residuals {
-        let (id, label) = if diff > 0.0 {
-            (UNACCOUNTED_ID, "Unaccounted")
+        cp.tick()?;
+        let (slot, id, label) = if diff > 0.0 {
+            (0, UNACCOUNTED_ID, "Unaccounted")
         } else {
-            (SURPLUS_ID, "Balance surplus")
+            (1, SURPLUS_ID, "Balance surplus")
         };
-        let existing = nodes.iter().position(|x| {
-            x.role == Role::Unaccounted && (x.id == id || x.id == format!("{id}_residual"))
-        });
-        let r = match existing {
+        let r = match residual_node[slot] {
             Some(r) => r,
             None => {
                 let id = if index.contains_key(id) {
@@ -211,51 +292,21 @@ pub(crate) fn prepare(graph: &FlowGraph, options: &SankeyOptions) -> Result<Net,
                 } else {
                     id.to_owned()
                 };
-                nodes.push(NetNode {
-                    id,
-                    label: label.to_owned(),
-                    role: Role::Unaccounted,
-                    folded: Vec::new(),
-                    alive: true,
-                });
+                nodes.push(NetNode::new(id, label.to_owned(), Role::Unaccounted));
+                residual_node[slot] = Some(nodes.len() - 1);
                 nodes.len() - 1
             }
         };
         let (source, target) = if diff > 0.0 { (i, r) } else { (r, i) };
-        links.push(NetLink {
-            source,
-            target,
-            value: diff.abs(),
-            recycle: false,
-            alive: true,
-        });
+        links.push(NetLink::new(source, target, diff.abs()));
     }
 
-    let mut net = Net {
+    Ok(Net {
         nodes,
         links,
         total_input,
         warnings: Vec::new(),
-    };
-    if options.aggregate_small_flows {
-        while fold_once(&mut net, Some(options.small_flow_threshold)) {}
-    }
-    loop {
-        let (nodes, links) = net.counts();
-        if nodes <= options.max_nodes && links <= options.max_links {
-            break;
-        }
-        if !fold_once(&mut net, None) {
-            net.warnings.push(format!(
-                "limits not met: {nodes} nodes (max {}), {links} links (max {}) remain after \
-                 folding every foldable flow",
-                options.max_nodes, options.max_links
-            ));
-            break;
-        }
-    }
-    net.compact();
-    Ok(net)
+    })
 }
 
 /// Rejects a cycle, naming its nodes. With `allow_circular`, declared
@@ -264,10 +315,12 @@ fn check_cycles(
     graph: &FlowGraph,
     links: &[NetLink],
     allow_circular: bool,
+    cp: &mut Checkpoint,
 ) -> Result<(), SankeyError> {
     let n = graph.nodes.len();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
     for l in links {
+        cp.tick()?;
         if !(allow_circular && l.recycle) {
             adj[l.source].push(l.target);
         }
@@ -281,6 +334,7 @@ fn check_cycles(
         let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
         state[start] = 1;
         while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            cp.tick()?;
             if let Some(&w) = adj[v].get(*next) {
                 *next += 1;
                 match state[w] {
@@ -290,14 +344,17 @@ fn check_cycles(
                     }
                     1 => {
                         let from = stack.iter().position(|&(x, _)| x == w).unwrap_or(0);
-                        let mut cycle: Vec<String> = stack[from..]
-                            .iter()
-                            .map(|&(x, _)| graph.nodes[x].id.clone())
-                            .collect();
-                        cycle.push(graph.nodes[w].id.clone());
+                        let mut path: Vec<usize> = stack[from..].iter().map(|&(x, _)| x).collect();
+                        path.push(w);
+                        // One set of the cycle's edges, not a walk of the
+                        // cycle per link: a long cycle stays linear.
+                        let edges: BTreeSet<(usize, usize)> =
+                            path.windows(2).map(|e| (e[0], e[1])).collect();
                         let declared = links
                             .iter()
-                            .any(|l| l.recycle && cycle_has_edge(graph, &cycle, l));
+                            .any(|l| l.recycle && edges.contains(&(l.source, l.target)));
+                        let cycle: Vec<String> =
+                            path.iter().map(|&x| graph.nodes[x].id.clone()).collect();
                         return Err(SankeyError::Cycle {
                             nodes: cycle,
                             rule: if allow_circular {
@@ -321,12 +378,6 @@ fn check_cycles(
     Ok(())
 }
 
-fn cycle_has_edge(graph: &FlowGraph, cycle: &[String], l: &NetLink) -> bool {
-    cycle
-        .windows(2)
-        .any(|w| w[0] == graph.nodes[l.source].id && w[1] == graph.nodes[l.target].id)
-}
-
 impl Net {
     pub(crate) fn counts(&self) -> (usize, usize) {
         (
@@ -335,7 +386,7 @@ impl Net {
         )
     }
 
-    fn compact(&mut self) {
+    pub(crate) fn compact(&mut self) {
         let mut new_index = vec![usize::MAX; self.nodes.len()];
         let mut k = 0;
         for (i, n) in self.nodes.iter().enumerate() {
@@ -351,144 +402,4 @@ impl Net {
             l.target = new_index[l.target];
         }
     }
-}
-
-fn other_label(role: Role, count: usize) -> String {
-    let what = match role {
-        Role::Input => "inputs",
-        Role::Useful => "useful outputs",
-        _ => "losses",
-    };
-    format!("Other {what} ({count})")
-}
-
-/// Folds the smallest foldable flow into its group's "Other …" node. A
-/// foldable flow is the only link of a leaf: an input source with one
-/// outflow, or a useful/loss sink with one inflow; its group is (role, the
-/// node at the other end). `small`: only flows below this share of total
-/// input. Returns false when nothing can be folded.
-fn fold_once(net: &mut Net, small: Option<f64>) -> bool {
-    let n = net.nodes.len();
-    let mut ins: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (li, l) in net.links.iter().enumerate().filter(|(_, l)| l.alive) {
-        outs[l.source].push(li);
-        ins[l.target].push(li);
-    }
-    // group key (role, neighbour) -> (others, plain members as (value, node, link))
-    type Group = (Option<(usize, usize)>, Vec<(f64, usize, usize)>);
-    let mut groups: BTreeMap<(Role, usize), Group> = BTreeMap::new();
-    for (i, node) in net.nodes.iter().enumerate() {
-        if !node.alive {
-            continue;
-        }
-        let (li, neighbour) = match node.role {
-            Role::Input if ins[i].is_empty() && outs[i].len() == 1 => {
-                (outs[i][0], net.links[outs[i][0]].target)
-            }
-            Role::Useful | Role::Loss if outs[i].is_empty() && ins[i].len() == 1 => {
-                (ins[i][0], net.links[ins[i][0]].source)
-            }
-            _ => continue,
-        };
-        if net.links[li].recycle {
-            continue;
-        }
-        let entry = groups.entry((node.role, neighbour)).or_default();
-        if node.folded.is_empty() {
-            entry.1.push((net.links[li].value, i, li));
-        } else {
-            entry.0 = Some((i, li));
-        }
-    }
-    let is_small = |v: f64| small.is_none_or(|t| v < t * net.total_input);
-    let by_size = |a: &(f64, usize, usize), b: &(f64, usize, usize)| {
-        a.0.total_cmp(&b.0)
-            .then_with(|| net.nodes[a.1].id.cmp(&net.nodes[b.1].id))
-    };
-    // The best fold: the smallest member of a group that can fold.
-    type Member = (f64, usize, usize);
-    let mut best: Option<((Role, usize), Member)> = None;
-    for (key, (other, members)) in &mut groups {
-        members.sort_by(by_size);
-        let eligible: Vec<_> = members.iter().filter(|m| is_small(m.0)).collect();
-        let can = if other.is_some() {
-            !eligible.is_empty()
-        } else {
-            eligible.len() >= 2
-        };
-        if !can {
-            continue;
-        }
-        let cand = *eligible[0];
-        if best.is_none_or(|(_, b)| by_size(&cand, &b).is_lt()) {
-            best = Some((*key, cand));
-        }
-    }
-    let Some((key, first)) = best else {
-        return false;
-    };
-    let (other, members) = &groups[&key];
-    let (other_node, other_link) = match *other {
-        Some(o) => o,
-        None => {
-            // Start the Other node with the two smallest members.
-            let second = *members
-                .iter()
-                .find(|m| m.1 != first.1 && is_small(m.0))
-                .expect("checked: two eligible members");
-            let (role, neighbour) = key;
-            let id = format!("other:{}:{}", role.as_str(), net.nodes[neighbour].id);
-            net.nodes.push(NetNode {
-                id,
-                label: String::new(),
-                role,
-                folded: Vec::new(),
-                alive: true,
-            });
-            let o = net.nodes.len() - 1;
-            let (source, target) = if role == Role::Input {
-                (o, neighbour)
-            } else {
-                (neighbour, o)
-            };
-            net.links.push(NetLink {
-                source,
-                target,
-                value: 0.0,
-                recycle: false,
-                alive: true,
-            });
-            let ol = net.links.len() - 1;
-            absorb(net, o, ol, second);
-            (o, ol)
-        }
-    };
-    absorb(net, other_node, other_link, first);
-    true
-}
-
-fn absorb(
-    net: &mut Net,
-    other: usize,
-    other_link: usize,
-    (value, node, link): (f64, usize, usize),
-) {
-    net.nodes[node].alive = false;
-    net.links[link].alive = false;
-    let item = FoldedItem {
-        id: net.nodes[node].id.clone(),
-        label: net.nodes[node].label.clone(),
-        value_kwh: value,
-    };
-    net.links[other_link].value += value;
-    let o = &mut net.nodes[other];
-    o.folded.push(item);
-    // Largest first, then by id: the same members always list the same way.
-    o.folded.sort_by(|a, b| {
-        b.value_kwh
-            .total_cmp(&a.value_kwh)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    o.label = other_label(o.role, o.folded.len());
 }

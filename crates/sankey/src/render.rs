@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::SankeyError;
+use crate::cancel::Checkpoint;
 use crate::fmt;
 use crate::layout::{
     Anchor, BAR_WIDTH, Diagram, FONT_SIZE, LINE_HEIGHT, LabelKind, TITLE_FONT_SIZE,
@@ -49,7 +51,7 @@ fn link_tooltip(d: &Diagram, l: usize) -> String {
     )
 }
 
-pub(crate) fn svg(d: &Diagram) -> String {
+pub(crate) fn svg(d: &Diagram, cp: &mut Checkpoint) -> Result<String, SankeyError> {
     let mut s = String::with_capacity(8192 + 600 * (d.nodes.len() + d.links.len()));
     let (w, h) = (fmt::coord(d.width), fmt::coord(d.height));
     let title = d.labels.first().map(|b| b.lines[0].as_str()).unwrap_or("");
@@ -64,6 +66,7 @@ pub(crate) fn svg(d: &Diagram) -> String {
         t = fmt::xml(title),
     );
     for (l, link) in d.links.iter().enumerate() {
+        cp.tick()?;
         let colour = link.colour_role.colour();
         let tip = fmt::xml(&link_tooltip(d, l));
         if link.recycle {
@@ -84,6 +87,7 @@ pub(crate) fn svg(d: &Diagram) -> String {
     }
     s.push_str("</g>\n<g class=\"nodes\">\n");
     for (v, n) in d.nodes.iter().enumerate() {
+        cp.tick()?;
         let _ = writeln!(
             s,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
@@ -110,6 +114,7 @@ pub(crate) fn svg(d: &Diagram) -> String {
          stroke-linejoin=\"round\" paint-order=\"stroke\">\n",
     );
     for b in &d.labels {
+        cp.tick()?;
         let (size, line_h, extra) = match b.kind {
             LabelKind::Title => (TITLE_FONT_SIZE, TITLE_LINE_HEIGHT, " font-weight=\"bold\""),
             _ => (FONT_SIZE, LINE_HEIGHT, ""),
@@ -144,10 +149,10 @@ pub(crate) fn svg(d: &Diagram) -> String {
         s.push_str("</text>\n");
     }
     s.push_str("</g>\n</svg>\n");
-    s
+    Ok(s)
 }
 
-pub(crate) fn html(d: &Diagram) -> String {
+pub(crate) fn html(d: &Diagram, cp: &mut Checkpoint) -> Result<String, SankeyError> {
     let title = d.labels.first().map(|b| b.lines[0].as_str()).unwrap_or("");
     let mut s = String::new();
     let _ = write!(
@@ -162,12 +167,13 @@ pub(crate) fn html(d: &Diagram) -> String {
         t = fmt::xml(title),
         ff = FONT_FAMILY,
     );
-    s.push_str(&svg(d));
+    s.push_str(&svg(d, cp)?);
     s.push_str(
         "</figure>\n<table>\n<caption>Flows</caption>\n\
          <thead><tr><th>From</th><th>To</th><th>kWh</th><th>Share of input</th></tr></thead>\n<tbody>\n",
     );
     for link in &d.links {
+        cp.tick()?;
         let _ = writeln!(
             s,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
@@ -182,7 +188,7 @@ pub(crate) fn html(d: &Diagram) -> String {
         let _ = writeln!(s, "<p class=\"warning\">{}</p>", fmt::xml(w));
     }
     s.push_str("</body>\n</html>\n");
-    s
+    Ok(s)
 }
 
 fn rgba(role: Role, alpha: f64) -> String {
@@ -190,29 +196,42 @@ fn rgba(role: Role, alpha: f64) -> String {
     format!("rgba({r},{g},{b},{alpha})")
 }
 
-pub(crate) fn plotly(d: &Diagram) -> String {
+/// plotly.js reads every label, title and hover text as its pseudo-HTML
+/// (`<br>`, `<b>`, `<a href>`, …), so text from the graph is escaped
+/// before the markup this renderer adds (`<br>`, `<sub>`) is put around it.
+pub(crate) fn plotly(d: &Diagram, cp: &mut Checkpoint) -> Result<String, SankeyError> {
     let (w, h) = (d.width, d.height);
     // plotly.js wants node x/y as fractions strictly inside (0, 1).
     let frac = |v: f64, max: f64| fmt::round((v / max).clamp(0.001, 0.999), 4);
     let nodes = &d.nodes;
-    let node_text: Vec<Value> = (0..nodes.len())
-        .map(|v| Value::String(node_tooltip(d, v).replace('\n', "<br>")))
-        .collect();
+    let mut node_text: Vec<Value> = Vec::with_capacity(nodes.len());
+    let mut node_label: Vec<String> = Vec::with_capacity(nodes.len());
+    for (v, n) in nodes.iter().enumerate() {
+        cp.tick()?;
+        let tip = fmt::plotly_text(&node_tooltip(d, v));
+        node_text.push(Value::String(tip.replace('\n', "<br>")));
+        node_label.push(format!(
+            "{} · {}",
+            fmt::plotly_text(&n.label),
+            fmt::percent(n.share)
+        ));
+    }
     let link_text: Vec<Value> = d
         .links
         .iter()
-        .map(|l| Value::String(l.text.clone()))
+        .map(|l| Value::String(fmt::plotly_text(&l.text)))
         .collect();
     let title = d
         .labels
         .first()
-        .map(|b| b.lines[0].clone())
+        .map(|b| fmt::plotly_text(&b.lines[0]))
         .unwrap_or_default();
     let subtitle = d
         .labels
         .get(1)
-        .map(|b| b.lines[0].clone())
+        .map(|b| fmt::plotly_text(&b.lines[0]))
         .unwrap_or_default();
+    cp.stage("rendering")?;
     let legend: Vec<Value> = d
         .legend
         .iter()
@@ -237,7 +256,7 @@ pub(crate) fn plotly(d: &Diagram) -> String {
             "valueformat": ",.3~f",
             "valuesuffix": " kWh",
             "node": {
-                "label": nodes.iter().map(|n| format!("{} · {}", n.label, fmt::percent(n.share))).collect::<Vec<_>>(),
+                "label": node_label,
                 "color": nodes.iter().map(|n| n.role.colour()).collect::<Vec<_>>(),
                 "x": nodes.iter().map(|n| frac(n.x + BAR_WIDTH / 2.0, w)).collect::<Vec<_>>(),
                 "y": nodes.iter().map(|n| frac(n.y + n.height / 2.0, h)).collect::<Vec<_>>(),
@@ -267,16 +286,18 @@ pub(crate) fn plotly(d: &Diagram) -> String {
             "annotations": legend
         }
     });
+    cp.stage("rendering")?;
     let mut out = serde_json::to_string_pretty(&figure).unwrap_or_default();
     out.push('\n');
-    out
+    Ok(out)
 }
 
-pub(crate) fn json(d: &Diagram) -> String {
+pub(crate) fn json(d: &Diagram, cp: &mut Checkpoint) -> Result<String, SankeyError> {
     let nodes: Vec<Value> = d
         .nodes
         .iter()
         .map(|n| {
+            cp.tick()?;
             let mut v = json!({
                 "id": n.id,
                 "label": n.label,
@@ -293,15 +314,16 @@ pub(crate) fn json(d: &Diagram) -> String {
             if !n.folded.is_empty() {
                 v["folded"] = json!(n.folded);
             }
-            v
+            Ok(v)
         })
-        .collect();
+        .collect::<Result<_, SankeyError>>()?;
     let links: Vec<Value> = d
         .links
         .iter()
         .map(|l| {
+            cp.tick()?;
             let b = &d.labels[l.label];
-            json!({
+            Ok(json!({
                 "source": d.nodes[l.source].id,
                 "target": d.nodes[l.target].id,
                 "value_kwh": l.value_kwh,
@@ -312,23 +334,24 @@ pub(crate) fn json(d: &Diagram) -> String {
                 "colour": l.colour_role.colour(),
                 "path": l.path,
                 "label_box": [fmt::round(b.x, 2), fmt::round(b.y, 2), fmt::round(b.width, 2), fmt::round(b.height, 2)],
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_, SankeyError>>()?;
     let labels: Vec<Value> = d
         .labels
         .iter()
         .map(|b| {
-            json!({
+            cp.tick()?;
+            Ok(json!({
                 "kind": b.kind,
                 "lines": b.lines,
                 "x": fmt::round(b.x, 2),
                 "y": fmt::round(b.y, 2),
                 "width": fmt::round(b.width, 2),
                 "height": fmt::round(b.height, 2),
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_, SankeyError>>()?;
     let legend: Vec<Value> = d
         .legend
         .iter()
@@ -354,7 +377,8 @@ pub(crate) fn json(d: &Diagram) -> String {
         "legend": legend,
         "warnings": d.warnings,
     });
+    cp.stage("rendering")?;
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
-    out
+    Ok(out)
 }

@@ -197,3 +197,73 @@ pub fn site(flows: usize, seed: u64) -> FlowGraph {
     );
     FlowGraph::from_json(doc.as_bytes()).unwrap()
 }
+
+/// The shape of the issue-12 probe: `f -> b`, `b -> o0 … o{outputs-1}`, one
+/// input feeding a process node that fans out to `outputs` useful sinks with
+/// distinct heavy-tailed values (1–4,000 kWh); `f -> b` carries their exact
+/// sum (integers, so the sum is exact in f64 and every node balances).
+pub fn fan_out(outputs: usize, seed: u64) -> FlowGraph {
+    let mut rng = Lcg::new(seed);
+    let mut nodes = vec![
+        sankey::Node {
+            id: "f".to_owned(),
+            label: "f".to_owned(),
+            role: None,
+        },
+        sankey::Node {
+            id: "b".to_owned(),
+            label: "b".to_owned(),
+            role: None,
+        },
+    ];
+    let mut flows = Vec::with_capacity(outputs + 1);
+    let mut total = 0.0;
+    for o in 0..outputs {
+        let v = (1.0 + 4000.0 * rng.next().powi(3)).round();
+        total += v;
+        nodes.push(sankey::Node {
+            id: format!("o{o}"),
+            label: format!("o{o}"),
+            role: None,
+        });
+        flows.push(sankey::Flow {
+            from: "b".to_owned(),
+            to: format!("o{o}"),
+            value_kwh: v,
+            recycle: false,
+        });
+    }
+    flows.insert(
+        0,
+        sankey::Flow {
+            from: "f".to_owned(),
+            to: "b".to_owned(),
+            value_kwh: total,
+            recycle: false,
+        },
+    );
+    FlowGraph {
+        kind: sankey::DiagramKind::Energy,
+        title: Title::default(),
+        nodes,
+        flows,
+    }
+}
+
+/// A stored calculation with `outputs` useful outputs (the 589 KB body of
+/// issue 12 had 40,000), as `energy_flows` holds it.
+pub fn many_outputs_flows(outputs: usize, seed: u64) -> EnergyFlows {
+    let mut rng = Lcg::new(seed);
+    let mut out = BTreeMap::new();
+    let mut total = 0.0;
+    for o in 0..outputs {
+        let v = (1.0 + 4000.0 * rng.next().powi(3)).round();
+        total += v;
+        out.insert(format!("output_{o:05}"), v);
+    }
+    EnergyFlows {
+        inputs: map(&[("natural_gas", (total * 1.1f64).round())]),
+        outputs: out,
+        losses: map(&[("flue_gas", (total * 0.08f64).round())]),
+    }
+}
