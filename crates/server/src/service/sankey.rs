@@ -114,8 +114,15 @@ pub async fn generate(
     let options = options(&state.settings);
     let timeout = state.settings.sankey.generation_timeout;
     let (nodes_in, flows_in) = (graph.nodes.len() as u64, graph.flows.len() as u64);
-    let work = tokio::task::spawn_blocking(move || sankey::render(&graph, &options, format));
+    // The renderer polls `cancel`: at the deadline it stops by itself, and a
+    // dropped request (the timeout below, a client gone) cancels it too, so no
+    // abandoned render keeps a core busy.
+    let cancel = sankey::Cancel::with_deadline(started + timeout);
+    let stop_on_drop = CancelOnDrop(cancel.clone());
+    let work =
+        tokio::task::spawn_blocking(move || sankey::render_with(&graph, &options, format, &cancel));
     let outcome = tokio::time::timeout(timeout, work).await;
+    drop(stop_on_drop);
     let duration = started.elapsed().as_secs_f64();
     let fail = |error_type: &str, message: String| {
         state
@@ -149,6 +156,19 @@ pub async fn generate(
             );
             Ok(rendered)
         }
+        Ok(Ok(Err(SankeyError::Cancelled { .. }))) | Err(_) => {
+            fail(
+                "timeout",
+                format!(
+                    "exceeded SANKEY_GENERATION_TIMEOUT ({} s)",
+                    timeout.as_secs_f64()
+                ),
+            );
+            Err(ServiceError::Timeout(format!(
+                "the diagram was not ready within SANKEY_GENERATION_TIMEOUT ({} s)",
+                timeout.as_secs_f64()
+            )))
+        }
         Ok(Ok(Err(err))) => {
             fail(err.code(), err.to_string());
             Err(ServiceError::Unprocessable(vec![FieldProblem::new(
@@ -162,19 +182,15 @@ pub async fn generate(
                 "sankey renderer stopped: {join}"
             )))
         }
-        Err(_) => {
-            fail(
-                "timeout",
-                format!(
-                    "exceeded SANKEY_GENERATION_TIMEOUT ({} s)",
-                    timeout.as_secs_f64()
-                ),
-            );
-            Err(ServiceError::Timeout(format!(
-                "the diagram was not ready within SANKEY_GENERATION_TIMEOUT ({} s)",
-                timeout.as_secs_f64()
-            )))
-        }
+    }
+}
+
+/// Cancels a render when the request that started it is gone.
+struct CancelOnDrop(sankey::Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
