@@ -344,6 +344,225 @@ async fn insert_calculation_once(
     Ok(())
 }
 
+/// Rows per multi-row `INSERT` of calculations (bound as arrays and `unnest`ed).
+const CALCULATIONS_CHUNK: usize = 500;
+
+/// One attempt at a group of calculations, in one transaction: the fast path
+/// is one multi-row `INSERT ... ON CONFLICT (calculation_id) DO NOTHING
+/// RETURNING calculation_id` per chunk (an id missing from `RETURNING` was
+/// taken); if a statement fails for another reason (a constraint, a text the
+/// server refuses) the transaction is rolled back and every record is
+/// inserted on its own under a SAVEPOINT, so only the bad ones fail.
+/// `retry`: the previous attempt may have committed (see the trait).
+async fn insert_calculations_once(
+    conn: &mut PgConnection,
+    records: &[CalculationRecord],
+    retry: bool,
+) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+    // A repeated id within the slice: the first record has it.
+    let mut seen = std::collections::HashSet::with_capacity(records.len());
+    let mut results: Vec<Option<Result<(), StoreError>>> = records
+        .iter()
+        .map(|r| {
+            (!seen.insert(r.calculation_id.as_str())).then(|| {
+                Err(StoreError::Duplicate(format!(
+                    "calculation_id {} repeated in the batch",
+                    r.calculation_id
+                )))
+            })
+        })
+        .collect();
+    let todo: Vec<usize> = (0..records.len())
+        .filter(|&i| results[i].is_none())
+        .collect();
+
+    let mut tx = conn.begin().await?;
+    let mut fast = Vec::with_capacity(todo.len());
+    let mut fast_failed = None;
+    for chunk in todo.chunks(CALCULATIONS_CHUNK) {
+        match insert_calculation_chunk(&mut tx, records, chunk).await {
+            Ok(stored) => fast.extend(chunk.iter().map(|&i| (i, stored.contains(&i)))),
+            Err(e) if is_statement_error(&e) => {
+                fast_failed = Some(e);
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if fast_failed.is_none() {
+        for (i, stored) in fast {
+            results[i] = Some(if stored {
+                Ok(())
+            } else {
+                Err(StoreError::Duplicate(format!(
+                    "calculation_id {} exists",
+                    records[i].calculation_id
+                )))
+            });
+        }
+    } else {
+        tx.rollback().await?;
+        tx = conn.begin().await?;
+        for &i in &todo {
+            results[i] = Some(insert_calculation_savepoint(&mut tx, &records[i]).await?);
+        }
+    }
+    if retry {
+        accept_equal_rows(&mut tx, records, &todo, &mut results).await?;
+    }
+    tx.commit().await?;
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(StoreError::Backend("record not attempted".into()))))
+        .collect())
+}
+
+/// One multi-row insert of `records[i]` for `i` in `chunk`; returns the
+/// indices stored (the others' ids were taken).
+async fn insert_calculation_chunk(
+    conn: &mut PgConnection,
+    records: &[CalculationRecord],
+    chunk: &[usize],
+) -> Result<std::collections::HashSet<usize>, sqlx::Error> {
+    let rows: Vec<&CalculationRecord> = chunk.iter().map(|&i| &records[i]).collect();
+    let text = |f: fn(&CalculationRecord) -> &str| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+    let opt =
+        |f: fn(&CalculationRecord) -> Option<&str>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+    let time = |f: fn(&CalculationRecord) -> OffsetDateTime| {
+        rows.iter().map(|r| to_micros(f(r))).collect::<Vec<_>>()
+    };
+    let stored: Vec<String> = sqlx::query_scalar(concat!(
+        "INSERT INTO calculations (",
+        calculation_columns!(),
+        ", energy_flows) \
+         SELECT t.calculation_id, t.facility_id, t.period_start, t.period_end, t.efficiency, \
+             t.status, t.invalid_reason, t.recalculated_from, t.energy_flows_text, t.request, \
+             t.canonical_input, t.result, t.input_hash, t.output_hash, t.engine_version, \
+             t.created_at, t.energy_flows_text::jsonb \
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], \
+             $5::float8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
+             $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
+             $16::timestamptz[]) WITH ORDINALITY \
+             AS t(calculation_id, facility_id, period_start, period_end, efficiency, status, \
+                  invalid_reason, recalculated_from, energy_flows_text, request, \
+                  canonical_input, result, input_hash, output_hash, engine_version, \
+                  created_at, ord) \
+         ORDER BY t.ord \
+         ON CONFLICT (calculation_id) DO NOTHING \
+         RETURNING calculation_id"
+    ))
+    .bind(text(|r| &r.calculation_id))
+    .bind(text(|r| &r.facility_id))
+    .bind(time(|r| r.period_start))
+    .bind(time(|r| r.period_end))
+    .bind(rows.iter().map(|r| r.efficiency).collect::<Vec<_>>())
+    .bind(text(|r| &r.status))
+    .bind(opt(|r| r.invalid_reason.as_deref()))
+    .bind(opt(|r| r.recalculated_from.as_deref()))
+    .bind(text(|r| &r.energy_flows))
+    .bind(text(|r| &r.request))
+    .bind(text(|r| &r.canonical_input))
+    .bind(text(|r| &r.result))
+    .bind(text(|r| &r.input_hash))
+    .bind(text(|r| &r.output_hash))
+    .bind(text(|r| &r.engine_version))
+    .bind(time(|r| r.created_at))
+    .fetch_all(&mut *conn)
+    .await?;
+    let stored: std::collections::HashSet<&str> = stored.iter().map(String::as_str).collect();
+    Ok(chunk
+        .iter()
+        .copied()
+        .filter(|&i| stored.contains(records[i].calculation_id.as_str()))
+        .collect())
+}
+
+/// Inserts one record under a SAVEPOINT: a refused record is rolled back to
+/// it and reported, the transaction goes on.
+async fn insert_calculation_savepoint(
+    conn: &mut PgConnection,
+    r: &CalculationRecord,
+) -> Result<Result<(), StoreError>, sqlx::Error> {
+    sqlx::raw_sql("SAVEPOINT calculation_row")
+        .execute(&mut *conn)
+        .await?;
+    let mut outcome = insert_calculation_once(conn, r, true).await;
+    if matches!(&outcome, Err(e) if is_bad_json(e)) {
+        sqlx::raw_sql("ROLLBACK TO SAVEPOINT calculation_row")
+            .execute(&mut *conn)
+            .await?;
+        outcome = insert_calculation_once(conn, r, false).await;
+    }
+    match outcome {
+        Ok(()) => {
+            sqlx::raw_sql("RELEASE SAVEPOINT calculation_row")
+                .execute(&mut *conn)
+                .await?;
+            Ok(Ok(()))
+        }
+        Err(e) if is_statement_error(&e) => {
+            sqlx::raw_sql("ROLLBACK TO SAVEPOINT calculation_row")
+                .execute(&mut *conn)
+                .await?;
+            Ok(Err(classify(e)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// On a retry: a `Duplicate` whose stored row equals the record was stored
+/// by the lost attempt, so it is `Ok`.
+async fn accept_equal_rows(
+    conn: &mut PgConnection,
+    records: &[CalculationRecord],
+    todo: &[usize],
+    results: &mut [Option<Result<(), StoreError>>],
+) -> Result<(), sqlx::Error> {
+    let taken: Vec<usize> = todo
+        .iter()
+        .copied()
+        .filter(|&i| matches!(results[i], Some(Err(StoreError::Duplicate(_)))))
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = taken
+        .iter()
+        .map(|&i| records[i].calculation_id.as_str())
+        .collect();
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        calculation_columns!(),
+        " FROM calculations WHERE calculation_id = ANY($1)"
+    ))
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let stored: std::collections::HashMap<String, CalculationRecord> = rows
+        .iter()
+        .filter_map(|row| calculation_from_row(row).ok())
+        .map(|r| (r.calculation_id.clone(), r))
+        .collect();
+    for i in taken {
+        if stored
+            .get(&records[i].calculation_id)
+            .is_some_and(|s| same_calculation(s, &records[i]))
+        {
+            results[i] = Some(Ok(()));
+        }
+    }
+    Ok(())
+}
+
+/// An error of one statement that leaves the connection usable (the
+/// transaction is aborted, a ROLLBACK or ROLLBACK TO SAVEPOINT recovers it).
+fn is_statement_error(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => !db.code().as_deref().is_some_and(is_unavailable_code),
+        _ => false,
+    }
+}
+
 async fn get_calculation_once(
     conn: &mut PgConnection,
     calculation_id: &str,
@@ -738,6 +957,35 @@ impl Store for PostgresStore {
             }
         });
         outcome
+    }
+
+    async fn insert_calculations(
+        &self,
+        records: &[CalculationRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut pooled = self.acquire().await?;
+            match insert_calculations_once(&mut pooled, records, attempt > 1).await {
+                Ok(results) => break Ok(results),
+                Err(err) => {
+                    let lost = is_connection_lost(&err);
+                    if lost {
+                        pooled.close_on_drop();
+                    }
+                    drop(pooled);
+                    // Retried also after a lost COMMIT: the retry counts rows
+                    // equal to its records as stored (see the trait).
+                    if !(lost && attempt < 2) {
+                        break Err(classify(err));
+                    }
+                }
+            }
+        }
     }
 
     async fn get_calculation(

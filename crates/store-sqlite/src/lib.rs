@@ -388,6 +388,51 @@ async fn insert_audit(
     Ok(())
 }
 
+/// Inserts one calculation row (on the caller's transaction).
+async fn insert_calculation_row(
+    conn: &mut sqlx::SqliteConnection,
+    r: &CalculationRecord,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO calculations (calculation_id, facility_id, period_start, period_end, \
+         efficiency, status, invalid_reason, recalculated_from, energy_flows, request, \
+         canonical_input, result, input_hash, output_hash, engine_version, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&r.calculation_id)
+    .bind(&r.facility_id)
+    .bind(format_time(r.period_start))
+    .bind(format_time(r.period_end))
+    .bind(r.efficiency)
+    .bind(&r.status)
+    .bind(&r.invalid_reason)
+    .bind(&r.recalculated_from)
+    .bind(&r.energy_flows)
+    .bind(&r.request)
+    .bind(&r.canonical_input)
+    .bind(&r.result)
+    .bind(&r.input_hash)
+    .bind(&r.output_hash)
+    .bind(&r.engine_version)
+    .bind(format_time(r.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// SQLite result codes after which the transaction is still active with the
+/// failed statement's changes backed out: SQLITE_CONSTRAINT (19, with every
+/// extended code: unique, primary key, check, foreign key, not null),
+/// SQLITE_TOOBIG (18) and SQLITE_MISMATCH (20).
+fn fails_only_its_statement(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    db.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 18..=20))
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -422,32 +467,40 @@ impl Store for SqliteStore {
     }
 
     async fn insert_calculation(&self, r: &CalculationRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO calculations (calculation_id, facility_id, period_start, period_end, efficiency, \
-             status, invalid_reason, recalculated_from, energy_flows, request, canonical_input, result, \
-             input_hash, output_hash, engine_version, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&r.calculation_id)
-        .bind(&r.facility_id)
-        .bind(format_time(r.period_start))
-        .bind(format_time(r.period_end))
-        .bind(r.efficiency)
-        .bind(&r.status)
-        .bind(&r.invalid_reason)
-        .bind(&r.recalculated_from)
-        .bind(&r.energy_flows)
-        .bind(&r.request)
-        .bind(&r.canonical_input)
-        .bind(&r.result)
-        .bind(&r.input_hash)
-        .bind(&r.output_hash)
-        .bind(&r.engine_version)
-        .bind(format_time(r.created_at))
-        .execute(&self.writer)
-        .await
-        .map_err(classify)?;
-        Ok(())
+        let mut results = self.insert_calculations(std::slice::from_ref(r)).await?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Backend("no result for the record".into())))
+    }
+
+    async fn insert_calculations(
+        &self,
+        records: &[CalculationRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(classify)?;
+        let mut results = Vec::with_capacity(records.len());
+        for r in records {
+            match insert_calculation_row(&mut tx, r).await {
+                Ok(()) => results.push(Ok(())),
+                // A constraint failure aborts only its own statement: "changes
+                // caused by prior SQL statements within the same transaction are
+                // preserved and the transaction remains active"
+                // (https://www.sqlite.org/lang_conflict.html, ABORT, the default).
+                Err(e) if fails_only_its_statement(&e) => results.push(Err(classify(e))),
+                // Anything else (I/O, busy, full disk) may have rolled the
+                // transaction back: dropping `tx` rolls back what is left.
+                Err(e) => return Err(classify(e)),
+            }
+        }
+        tx.commit().await.map_err(classify)?;
+        Ok(results)
     }
 
     async fn get_calculation(

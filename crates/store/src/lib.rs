@@ -488,7 +488,34 @@ pub trait Store: Send + Sync + 'static {
     /// Flushes and closes every connection (on shutdown).
     async fn close(&self);
 
+    /// Stores one calculation (`Duplicate` if its id is taken). The same as
+    /// [`Store::insert_calculations`] with a slice of one record.
     async fn insert_calculation(&self, record: &CalculationRecord) -> Result<(), StoreError>;
+
+    /// Group commit: stores `records` in ONE transaction (one commit, so one
+    /// fsync on SQLite) and returns one result per record, in order.
+    ///
+    /// A record the database refuses fails alone and its neighbours are
+    /// stored: its id is taken (`Duplicate`, also when an earlier record of
+    /// the same slice has that id: the first one is stored) or it breaks
+    /// another constraint (e.g. `recalculated_from` names no calculation).
+    /// `Ok(results)` means the transaction committed: every record whose
+    /// entry is `Ok(())` is durable, the others are not stored. An outer
+    /// `Err` means the transaction did not commit and no record of the slice
+    /// is stored (PostgreSQL: except when the connection is lost at `COMMIT`
+    /// and the retry fails too, reported as `Unavailable`, outcome unknown,
+    /// as for every transactional write). An empty slice is `Ok(vec![])`
+    /// without a round trip.
+    ///
+    /// PostgreSQL retries the whole slice once on a fresh connection when the
+    /// connection is lost (also at `COMMIT`); on that retry a record whose id
+    /// is taken by an equal row (as stored: times to the microsecond,
+    /// efficiency bit for bit) is `Ok`, since the lost attempt may have
+    /// stored it.
+    async fn insert_calculations(
+        &self,
+        records: &[CalculationRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError>;
     async fn get_calculation(
         &self,
         calculation_id: &str,
