@@ -24,9 +24,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use thermaliq_store::{
     AuditEntry, CalculationQuery, CalculationRecord, CorrectedReading, FacilityRecord,
-    IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading,
-    ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord, collapse_readings,
-    corrections_audit_detail, validate_readings,
+    GroupResults, IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob,
+    NewReading, ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord,
+    collapse_readings, corrections_audit_detail, duplicate_calculation, validate_readings,
 };
 use time::OffsetDateTime;
 
@@ -359,22 +359,8 @@ async fn insert_calculations_once(
     records: &[CalculationRecord],
     retry: bool,
 ) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
-    // A repeated id within the slice: the first record has it.
-    let mut seen = std::collections::HashSet::with_capacity(records.len());
-    let mut results: Vec<Option<Result<(), StoreError>>> = records
-        .iter()
-        .map(|r| {
-            (!seen.insert(r.calculation_id.as_str())).then(|| {
-                Err(StoreError::Duplicate(format!(
-                    "calculation_id {} repeated in the batch",
-                    r.calculation_id
-                )))
-            })
-        })
-        .collect();
-    let todo: Vec<usize> = (0..records.len())
-        .filter(|&i| results[i].is_none())
-        .collect();
+    let mut results = GroupResults::new(records);
+    let todo = results.pending().to_vec();
 
     let mut tx = conn.begin().await?;
     let mut fast = Vec::with_capacity(todo.len());
@@ -391,30 +377,28 @@ async fn insert_calculations_once(
     }
     if fast_failed.is_none() {
         for (i, stored) in fast {
-            results[i] = Some(if stored {
-                Ok(())
-            } else {
-                Err(StoreError::Duplicate(format!(
-                    "calculation_id {} exists",
-                    records[i].calculation_id
-                )))
-            });
+            results.set(
+                i,
+                if stored {
+                    Ok(())
+                } else {
+                    Err(duplicate_calculation(&records[i].calculation_id))
+                },
+            );
         }
     } else {
         tx.rollback().await?;
         tx = conn.begin().await?;
         for &i in &todo {
-            results[i] = Some(insert_calculation_savepoint(&mut tx, &records[i]).await?);
+            let result = insert_calculation_savepoint(&mut tx, &records[i]).await?;
+            results.set(i, result);
         }
     }
     if retry {
         accept_equal_rows(&mut tx, records, &todo, &mut results).await?;
     }
     tx.commit().await?;
-    Ok(results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(StoreError::Backend("record not attempted".into()))))
-        .collect())
+    Ok(results.finish())
 }
 
 /// One multi-row insert of `records[i]` for `i` in `chunk`; returns the
@@ -516,12 +500,12 @@ async fn accept_equal_rows(
     conn: &mut PgConnection,
     records: &[CalculationRecord],
     todo: &[usize],
-    results: &mut [Option<Result<(), StoreError>>],
+    results: &mut GroupResults,
 ) -> Result<(), sqlx::Error> {
     let taken: Vec<usize> = todo
         .iter()
         .copied()
-        .filter(|&i| matches!(results[i], Some(Err(StoreError::Duplicate(_)))))
+        .filter(|&i| results.is_duplicate(i))
         .collect();
     if taken.is_empty() {
         return Ok(());
@@ -548,7 +532,7 @@ async fn accept_equal_rows(
             .get(&records[i].calculation_id)
             .is_some_and(|s| same_calculation(s, &records[i]))
         {
-            results[i] = Some(Ok(()));
+            results.set(i, Ok(()));
         }
     }
     Ok(())

@@ -13,9 +13,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlitePool};
 use thermaliq_store::{
     AuditEntry, CalculationQuery, CalculationRecord, CorrectedReading, FacilityRecord,
-    IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading,
-    ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord, collapse_readings,
-    corrections_audit_detail, truncate_to_micros, validate_readings,
+    GroupResults, IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob,
+    NewReading, ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord,
+    collapse_readings, corrections_audit_detail, duplicate_calculation, truncate_to_micros,
+    validate_readings,
 };
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
@@ -388,36 +389,56 @@ async fn insert_audit(
     Ok(())
 }
 
-/// Inserts one calculation row (on the caller's transaction).
-async fn insert_calculation_row(
-    conn: &mut sqlx::SqliteConnection,
-    r: &CalculationRecord,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO calculations (calculation_id, facility_id, period_start, period_end, \
-         efficiency, status, invalid_reason, recalculated_from, energy_flows, request, \
-         canonical_input, result, input_hash, output_hash, engine_version, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+/// Records per multi-row `INSERT` of calculations (16 parameters a record,
+/// far below SQLite's limit of 32766 variables).
+const CALCULATIONS_CHUNK: usize = 128;
+
+const CALCULATION_COLUMNS: &str = "calculation_id, facility_id, period_start, period_end, \
+     efficiency, status, invalid_reason, recalculated_from, energy_flows, request, \
+     canonical_input, result, input_hash, output_hash, engine_version, created_at";
+
+/// `INSERT ... VALUES (16 × ?), ... ON CONFLICT (calculation_id) DO NOTHING
+/// RETURNING calculation_id` for `n` records.
+fn insert_calculations_sql(n: usize) -> String {
+    let row = format!("({})", vec!["?"; 16].join(", "));
+    format!(
+        "INSERT INTO calculations ({CALCULATION_COLUMNS}) VALUES {} \
+         ON CONFLICT (calculation_id) DO NOTHING RETURNING calculation_id",
+        vec![row; n].join(", ")
     )
-    .bind(&r.calculation_id)
-    .bind(&r.facility_id)
-    .bind(format_time(r.period_start))
-    .bind(format_time(r.period_end))
-    .bind(r.efficiency)
-    .bind(&r.status)
-    .bind(&r.invalid_reason)
-    .bind(&r.recalculated_from)
-    .bind(&r.energy_flows)
-    .bind(&r.request)
-    .bind(&r.canonical_input)
-    .bind(&r.result)
-    .bind(&r.input_hash)
-    .bind(&r.output_hash)
-    .bind(&r.engine_version)
-    .bind(format_time(r.created_at))
-    .execute(conn)
-    .await?;
-    Ok(())
+}
+
+/// One multi-row insert of `records[i]` for `i` in `chunk` (ids distinct),
+/// on the caller's transaction; returns the ids stored (the others' ids were
+/// taken).
+async fn insert_calculation_chunk(
+    conn: &mut sqlx::SqliteConnection,
+    records: &[CalculationRecord],
+    chunk: &[usize],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let sql = insert_calculations_sql(chunk.len());
+    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for &i in chunk {
+        let r = &records[i];
+        q = q
+            .bind(&r.calculation_id)
+            .bind(&r.facility_id)
+            .bind(format_time(r.period_start))
+            .bind(format_time(r.period_end))
+            .bind(r.efficiency)
+            .bind(&r.status)
+            .bind(&r.invalid_reason)
+            .bind(&r.recalculated_from)
+            .bind(&r.energy_flows)
+            .bind(&r.request)
+            .bind(&r.canonical_input)
+            .bind(&r.result)
+            .bind(&r.input_hash)
+            .bind(&r.output_hash)
+            .bind(&r.engine_version)
+            .bind(format_time(r.created_at));
+    }
+    Ok(q.fetch_all(conn).await?.into_iter().collect())
 }
 
 /// SQLite result codes after which the transaction is still active with the
@@ -480,27 +501,54 @@ impl Store for SqliteStore {
         if records.is_empty() {
             return Ok(Vec::new());
         }
+        let mut results = GroupResults::new(records);
+        let pending = results.pending().to_vec();
         let mut tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(classify)?;
-        let mut results = Vec::with_capacity(records.len());
-        for r in records {
-            match insert_calculation_row(&mut tx, r).await {
-                Ok(()) => results.push(Ok(())),
+        for chunk in pending.chunks(CALCULATIONS_CHUNK) {
+            match insert_calculation_chunk(&mut tx, records, chunk).await {
+                Ok(stored) => {
+                    for &i in chunk {
+                        let id = &records[i].calculation_id;
+                        results.set(
+                            i,
+                            if stored.contains(id.as_str()) {
+                                Ok(())
+                            } else {
+                                Err(duplicate_calculation(id))
+                            },
+                        );
+                    }
+                }
                 // A constraint failure aborts only its own statement: "changes
-                // caused by prior SQL statements within the same transaction are
-                // preserved and the transaction remains active"
-                // (https://www.sqlite.org/lang_conflict.html, ABORT, the default).
-                Err(e) if fails_only_its_statement(&e) => results.push(Err(classify(e))),
+                // caused by prior SQL statements within the same transaction
+                // are preserved and the transaction remains active"
+                // (https://www.sqlite.org/lang_conflict.html, ABORT, the
+                // default). So the chunk is retried record by record, and only
+                // the bad records fail.
+                Err(e) if fails_only_its_statement(&e) => {
+                    for &i in chunk {
+                        let id = &records[i].calculation_id;
+                        match insert_calculation_chunk(&mut tx, records, &[i]).await {
+                            Ok(stored) if stored.contains(id.as_str()) => results.set(i, Ok(())),
+                            Ok(_) => results.set(i, Err(duplicate_calculation(id))),
+                            Err(e) if fails_only_its_statement(&e) => {
+                                results.set(i, Err(classify(e)))
+                            }
+                            Err(e) => return Err(classify(e)),
+                        }
+                    }
+                }
                 // Anything else (I/O, busy, full disk) may have rolled the
                 // transaction back: dropping `tx` rolls back what is left.
                 Err(e) => return Err(classify(e)),
             }
         }
         tx.commit().await.map_err(classify)?;
-        Ok(results)
+        Ok(results.finish())
     }
 
     async fn get_calculation(

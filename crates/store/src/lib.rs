@@ -303,6 +303,67 @@ pub struct ReadingRecord {
     pub corrected: bool,
 }
 
+/// The per-record results of one group commit
+/// ([`Store::insert_calculations`]), filled in by a backend. A record whose
+/// id an earlier record of the same group has is `Duplicate` from the start
+/// (the first one is the one stored); the others are to be inserted
+/// ([`GroupResults::pending`]).
+#[derive(Debug)]
+pub struct GroupResults {
+    results: Vec<Option<Result<(), StoreError>>>,
+    pending: Vec<usize>,
+}
+
+impl GroupResults {
+    pub fn new(records: &[CalculationRecord]) -> Self {
+        let mut seen = std::collections::HashSet::with_capacity(records.len());
+        let results: Vec<Option<Result<(), StoreError>>> = records
+            .iter()
+            .map(|r| {
+                (!seen.insert(r.calculation_id.as_str())).then(|| {
+                    Err(StoreError::Duplicate(format!(
+                        "calculation_id {} repeated in the group",
+                        r.calculation_id
+                    )))
+                })
+            })
+            .collect();
+        let pending = (0..records.len())
+            .filter(|&i| results[i].is_none())
+            .collect();
+        Self { results, pending }
+    }
+
+    /// Indices of the records to insert (first of each id), in order.
+    pub fn pending(&self) -> &[usize] {
+        &self.pending
+    }
+
+    pub fn set(&mut self, index: usize, result: Result<(), StoreError>) {
+        self.results[index] = Some(result);
+    }
+
+    /// Whether record `index` ended as `Duplicate`.
+    pub fn is_duplicate(&self, index: usize) -> bool {
+        matches!(self.results[index], Some(Err(StoreError::Duplicate(_))))
+    }
+
+    /// Every record's result; one never set is a `Backend` error (a backend bug).
+    pub fn finish(self) -> Vec<Result<(), StoreError>> {
+        self.results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| Err(StoreError::Backend("record left unattempted".into())))
+            })
+            .collect()
+    }
+}
+
+/// The `Duplicate` error of a record whose id is stored already.
+pub fn duplicate_calculation(calculation_id: &str) -> StoreError {
+    StoreError::Duplicate(format!("calculation_id {calculation_id} exists"))
+}
+
 /// Timestamps of readings must lie in this range of years (both backends).
 pub const READING_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
