@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use thermaliq_store::{AuditEntry, CalculationQuery, Invalidation, JobRecord, NewJob, StoreError};
+use thermaliq_store::{
+    AuditEntry, CalculationQuery, CalculationStatus, Invalidation, JobRecord, NewJob, StoreError,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::watch;
@@ -415,7 +417,7 @@ async fn recalculate_range(state: &AppState, job: &JobRecord) -> Result<Value, J
             }
             // A re-run finds them already invalid: take the invalid ones of the range then.
             if ids.is_empty() {
-                ids = list_range(state, &p, from, to, Some("invalid")).await?;
+                ids = list_range(state, &p, from, to, Some(CalculationStatus::Invalid)).await?;
             }
             ids
         }
@@ -438,12 +440,12 @@ async fn list_range(
     p: &RangePayload,
     from: OffsetDateTime,
     to: OffsetDateTime,
-    status: Option<&str>,
+    status: Option<CalculationStatus>,
 ) -> Result<Vec<String>, JobError> {
     let mut ids = Vec::new();
     let mut query = CalculationQuery {
         facility_id: p.facility_id.clone(),
-        status: status.map(str::to_owned),
+        status,
         created_from: Some(from),
         created_to: Some(to),
         before_id: None,

@@ -26,7 +26,8 @@ use thermaliq_store::{
     AuditEntry, CalculationQuery, CalculationRecord, CorrectedReading, FacilityRecord,
     GroupResults, IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob,
     NewReading, ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord,
-    collapse_readings, corrections_audit_detail, duplicate_calculation, validate_readings,
+    collapse_readings, corrections_audit_detail, decode_column, duplicate_calculation,
+    validate_readings,
 };
 use time::OffsetDateTime;
 
@@ -287,7 +288,7 @@ fn calculation_from_row(row: &PgRow) -> Result<CalculationRecord, StoreError> {
         period_start: get(row, "period_start")?,
         period_end: get(row, "period_end")?,
         efficiency: get(row, "efficiency")?,
-        status: get(row, "status")?,
+        status: decode_column("status", &get::<String>(row, "status")?)?,
         invalid_reason: get(row, "invalid_reason")?,
         recalculated_from: get(row, "recalculated_from")?,
         request: get(row, "request")?,
@@ -328,7 +329,7 @@ async fn insert_calculation_once(
         .bind(to_micros(r.period_start))
         .bind(to_micros(r.period_end))
         .bind(r.efficiency)
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(&r.invalid_reason)
         .bind(&r.recalculated_from)
         .bind(&r.energy_flows)
@@ -440,7 +441,7 @@ async fn insert_calculation_chunk(
     .bind(time(|r| r.period_start))
     .bind(time(|r| r.period_end))
     .bind(rows.iter().map(|r| r.efficiency).collect::<Vec<_>>())
-    .bind(text(|r| &r.status))
+    .bind(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
     .bind(opt(|r| r.invalid_reason.as_deref()))
     .bind(opt(|r| r.recalculated_from.as_deref()))
     .bind(text(|r| &r.energy_flows))
@@ -996,7 +997,7 @@ impl Store for PostgresStore {
                 sql.push(" AND facility_id = ").push_bind(facility);
             }
             if let Some(status) = &q.status {
-                sql.push(" AND status = ").push_bind(status);
+                sql.push(" AND status = ").push_bind(status.as_str());
             }
             if let Some(from) = q.created_from {
                 sql.push(" AND created_at >= ").push_bind(to_micros(from));

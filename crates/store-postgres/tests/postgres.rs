@@ -536,7 +536,7 @@ async fn the_runbooks_sql_runs_unchanged() {
             .expect("get")
             .expect("row");
         if listed.contains(&r.calculation_id) {
-            assert_eq!(got.status, "invalid");
+            assert_eq!(got.status, thermaliq_store::CalculationStatus::Invalid);
             assert_eq!(
                 got.invalid_reason.as_deref(),
                 Some("Calculation formula error - see incident INC-12345")

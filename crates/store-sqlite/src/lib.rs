@@ -12,11 +12,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlitePool};
 use thermaliq_store::{
-    AuditEntry, CalculationQuery, CalculationRecord, CorrectedReading, FacilityRecord,
-    GroupResults, IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob,
-    NewReading, ReadingQuality, ReadingRecord, Scope, Store, StoreError, TokenRecord,
-    collapse_readings, corrections_audit_detail, duplicate_calculation, truncate_to_micros,
-    validate_readings,
+    AuditEntry, CalculationQuery, CalculationRecord, CalculationStatus, CorrectedReading,
+    FacilityRecord, GroupResults, IdempotencyOutcome, InsertSummary, Invalidation, JobRecord,
+    JobStatus, NewJob, NewReading, ReadingQuality, ReadingRecord, Scope, Store, StoreError,
+    TokenRecord, collapse_readings, corrections_audit_detail, decode_column, duplicate_calculation,
+    truncate_to_micros, validate_readings,
 };
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
@@ -135,7 +135,7 @@ fn calculation_from_row(row: &SqliteRow) -> Result<CalculationRecord, StoreError
         efficiency: row
             .try_get("efficiency")
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        status: text("status")?,
+        status: decode_column("status", &text("status")?)?,
         invalid_reason: row
             .try_get("invalid_reason")
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -426,7 +426,7 @@ async fn insert_calculation_chunk(
             .bind(format_time(r.period_start))
             .bind(format_time(r.period_end))
             .bind(r.efficiency)
-            .bind(&r.status)
+            .bind(r.status.as_str())
             .bind(&r.invalid_reason)
             .bind(&r.recalculated_from)
             .bind(&r.energy_flows)
@@ -577,7 +577,7 @@ impl Store for SqliteStore {
              ORDER BY calculation_id DESC LIMIT ?6",
         )
         .bind(&q.facility_id)
-        .bind(&q.status)
+        .bind(q.status.map(CalculationStatus::as_str))
         .bind(q.created_from.map(format_time))
         .bind(q.created_to.map(format_time))
         .bind(&q.before_id)

@@ -8,7 +8,8 @@
 pub mod contract;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -23,8 +24,7 @@ pub struct CalculationRecord {
     pub period_end: OffsetDateTime,
     /// First-law efficiency in percent; `None` for failed calculations.
     pub efficiency: Option<f64>,
-    /// `completed`, `failed` or `invalid`.
-    pub status: String,
+    pub status: CalculationStatus,
     pub invalid_reason: Option<String>,
     pub recalculated_from: Option<String>,
     /// The request as received (JSON), kept so a recalculation can start from it.
@@ -41,12 +41,92 @@ pub struct CalculationRecord {
     pub created_at: OffsetDateTime,
 }
 
+/// Where a stored calculation stands (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalculationStatus {
+    /// Computed; `efficiency` is set.
+    Completed,
+    /// Refused by the engine in strict mode; stored for the record, no efficiency.
+    Failed,
+    /// Marked invalid afterwards (`invalid_reason` says why).
+    Invalid,
+}
+
+impl CalculationStatus {
+    pub const ALL: [CalculationStatus; 3] = [
+        CalculationStatus::Completed,
+        CalculationStatus::Failed,
+        CalculationStatus::Invalid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalculationStatus::Completed => "completed",
+            CalculationStatus::Failed => "failed",
+            CalculationStatus::Invalid => "invalid",
+        }
+    }
+}
+
+impl std::fmt::Display for CalculationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CalculationStatus {
+    type Err = ParseEnumError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_enum("calculation status", text, &Self::ALL, |s| s.as_str())
+    }
+}
+
+/// A text that names none of an enum's values (`FromStr` of the store's
+/// enums: [`CalculationStatus`], [`JobStatus`], [`Scope`], [`ReadingQuality`]).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unknown {what} '{value}': expected one of {expected}")]
+pub struct ParseEnumError {
+    /// What was parsed, e.g. `calculation status`.
+    pub what: &'static str,
+    /// The text given (at most 64 characters of it).
+    pub value: String,
+    /// The accepted texts, comma-separated.
+    pub expected: String,
+}
+
+fn parse_enum<T: Copy>(
+    what: &'static str,
+    text: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Result<T, ParseEnumError> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == text)
+        .ok_or_else(|| ParseEnumError {
+            what,
+            value: text.chars().take(64).collect(),
+            expected: all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", "),
+        })
+}
+
+/// Reads a stored enum column back: a text no value has is `Corrupt`.
+pub fn decode_column<T: FromStr<Err = ParseEnumError>>(
+    column: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|e: ParseEnumError| StoreError::Corrupt(format!("column {column}: {e}")))
+}
+
 /// Filters and page of `list_calculations`. Newest first (by id, which is a
 /// ULID and so ordered by creation time).
 #[derive(Debug, Clone, Default)]
 pub struct CalculationQuery {
     pub facility_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<CalculationStatus>,
     /// Inclusive lower bound on `created_at`.
     pub created_from: Option<OffsetDateTime>,
     /// Exclusive upper bound on `created_at`.
@@ -84,18 +164,23 @@ impl Scope {
         }
     }
 
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Calculate, Scope::Admin];
+
     pub fn parse(text: &str) -> Option<Scope> {
-        match text {
-            "read" => Some(Scope::Read),
-            "calculate" => Some(Scope::Calculate),
-            "admin" => Some(Scope::Admin),
-            _ => None,
-        }
+        text.parse().ok()
     }
 
     /// Scopes are nested: admin may calculate, calculate may read.
     pub fn allows(self, needed: Scope) -> bool {
         self >= needed
+    }
+}
+
+impl FromStr for Scope {
+    type Err = ParseEnumError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_enum("scope", text, &Self::ALL, |s| s.as_str())
     }
 }
 
@@ -143,14 +228,23 @@ impl JobStatus {
         }
     }
 
+    pub const ALL: [JobStatus; 4] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Done,
+        JobStatus::Dead,
+    ];
+
     pub fn parse(text: &str) -> Option<JobStatus> {
-        match text {
-            "queued" => Some(JobStatus::Queued),
-            "running" => Some(JobStatus::Running),
-            "done" => Some(JobStatus::Done),
-            "dead" => Some(JobStatus::Dead),
-            _ => None,
-        }
+        text.parse().ok()
+    }
+}
+
+impl FromStr for JobStatus {
+    type Err = ParseEnumError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_enum("job status", text, &Self::ALL, |s| s.as_str())
     }
 }
 
@@ -253,13 +347,22 @@ impl ReadingQuality {
         }
     }
 
+    pub const ALL: [ReadingQuality; 3] = [
+        ReadingQuality::Good,
+        ReadingQuality::Uncertain,
+        ReadingQuality::Bad,
+    ];
+
     pub fn parse(text: &str) -> Option<ReadingQuality> {
-        match text {
-            "good" => Some(ReadingQuality::Good),
-            "uncertain" => Some(ReadingQuality::Uncertain),
-            "bad" => Some(ReadingQuality::Bad),
-            _ => None,
-        }
+        text.parse().ok()
+    }
+}
+
+impl FromStr for ReadingQuality {
+    type Err = ParseEnumError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_enum("reading quality", text, &Self::ALL, |s| s.as_str())
     }
 }
 
@@ -817,4 +920,65 @@ pub trait Store: Send + Sync + 'static {
         &self,
         before: OffsetDateTime,
     ) -> Result<u64, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn calculation_status_texts_are_the_schema_check_values() {
+        // The CHECK of `calculations.status` in both backends' 0001 migration.
+        let texts: Vec<&str> = CalculationStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(texts, ["completed", "failed", "invalid"]);
+        for status in CalculationStatus::ALL {
+            assert_eq!(status.as_str().parse::<CalculationStatus>(), Ok(status));
+            assert_eq!(status.to_string(), status.as_str());
+            let json = serde_json::to_string(&status).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            let back: CalculationStatus = serde_json::from_str(&json).expect("deserialises");
+            assert_eq!(back, status);
+        }
+        let err = "Completed".parse::<CalculationStatus>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown calculation status 'Completed': expected one of completed, failed, invalid"
+        );
+        assert!(serde_json::from_str::<CalculationStatus>("\"done\"").is_err());
+        assert!(matches!(
+            decode_column::<CalculationStatus>("status", "done"),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn every_store_enum_parses_what_it_prints() {
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+        }
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
+        for q in ReadingQuality::ALL {
+            assert_eq!(ReadingQuality::parse(q.as_str()), Some(q));
+        }
+        assert_eq!(JobStatus::parse("QUEUED"), None);
+        assert_eq!(Scope::parse(""), None);
+    }
+
+    proptest! {
+        /// Exactly the three texts parse, whatever else is given; the error
+        /// echoes at most 64 characters of the input.
+        #[test]
+        fn only_the_three_texts_parse(text in ".{0,200}") {
+            let parsed = text.parse::<CalculationStatus>();
+            let known = ["completed", "failed", "invalid"].contains(&text.as_str());
+            prop_assert_eq!(parsed.is_ok(), known);
+            if let Err(e) = parsed {
+                prop_assert!(e.value.chars().count() <= 64);
+                prop_assert!(text.starts_with(&e.value));
+            }
+        }
+    }
 }

@@ -18,7 +18,9 @@ use thermaliq_core::request::parse_calculation_source;
 use thermaliq_core::request::parse_json_document;
 use thermaliq_core::verify::{StoredView, verify_stored};
 use thermaliq_core::{FieldProblem, ResultStatus};
-use thermaliq_store::{AuditEntry, CalculationQuery, CalculationRecord, Invalidation, Scope};
+use thermaliq_store::{
+    AuditEntry, CalculationQuery, CalculationRecord, CalculationStatus, Invalidation, Scope,
+};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
@@ -322,7 +324,10 @@ async fn validate_compute_store(
                 ResultStatus::Completed => result.efficiency,
                 ResultStatus::Failed => None,
             },
-            status: result.status.as_str().to_owned(),
+            status: match result.status {
+                ResultStatus::Completed => CalculationStatus::Completed,
+                ResultStatus::Failed => CalculationStatus::Failed,
+            },
             invalid_reason: None,
             recalculated_from,
             request: String::from_utf8_lossy(body).into_owned(),
@@ -562,7 +567,7 @@ async fn verify(
         output_hash: &r.output_hash,
         engine_version: &r.engine_version,
         efficiency: r.efficiency,
-        status: &r.status,
+        status: r.status.as_str(),
         invalid_reason: r.invalid_reason.as_deref(),
     });
     if !report.intact {
@@ -647,12 +652,12 @@ async fn list(
                 query.facility_id = Some(value.clone());
                 Ok(())
             }
-            "status" => match value.as_str() {
-                "completed" | "failed" | "invalid" => {
-                    query.status = Some(value.clone());
+            "status" => match value.parse::<CalculationStatus>() {
+                Ok(status) => {
+                    query.status = Some(status);
                     Ok(())
                 }
-                _ => Err(ApiError::validation(
+                Err(_) => Err(ApiError::validation(
                     "status",
                     "must be one of completed, failed, invalid",
                 )),
@@ -774,7 +779,7 @@ fn to_csv(rows: &[CalculationRecord]) -> String {
             rfc3339(r.period_start),
             rfc3339(r.period_end),
             r.efficiency.map(|e| e.to_string()).unwrap_or_default(),
-            r.status.clone(),
+            r.status.as_str().to_owned(),
             r.invalid_reason.clone().unwrap_or_default(),
             r.recalculated_from.clone().unwrap_or_default(),
             rfc3339(r.created_at),
