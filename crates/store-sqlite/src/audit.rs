@@ -3,7 +3,7 @@
 use thermaliq_store::{AuditEntry, StoreError};
 
 use crate::errors::classify;
-use crate::time::format_time;
+use crate::timestamps::format_time;
 
 pub(crate) async fn insert_audit(
     conn: &mut sqlx::SqliteConnection,

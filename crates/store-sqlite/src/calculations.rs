@@ -10,7 +10,7 @@ use thermaliq_store::{
 use crate::SqliteStore;
 use crate::audit::insert_audit;
 use crate::errors::{classify, fails_only_its_statement};
-use crate::time::{format_time, parse_time};
+use crate::timestamps::{format_time, parse_time};
 
 fn calculation_from_row(row: &SqliteRow) -> Result<CalculationRecord, StoreError> {
     let text = |col: &str| {

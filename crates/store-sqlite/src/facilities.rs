@@ -7,7 +7,7 @@ use thermaliq_store::{AuditEntry, FacilityRecord, StoreError, facility_audit_det
 use crate::SqliteStore;
 use crate::audit::insert_audit;
 use crate::errors::{classify, corrupt};
-use crate::time::{format_time, parse_time};
+use crate::timestamps::{format_time, parse_time};
 
 fn facility_from_row(row: &SqliteRow) -> Result<FacilityRecord, StoreError> {
     let text = |col: &str| row.try_get::<String, _>(col).map_err(corrupt);

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::SqliteStore;
 use crate::errors::{classify, corrupt};
-use crate::time::{NOW, format_time};
+use crate::timestamps::{NOW, format_time};
 
 pub(crate) async fn idempotency_begin(
     store: &SqliteStore,

@@ -8,7 +8,7 @@ use thermaliq_store::{JobRecord, JobStatus, NewJob, StoreError, decode_column, n
 
 use crate::SqliteStore;
 use crate::errors::{classify, corrupt};
-use crate::time::{NOW, format_time, now_plus, parse_time, plus};
+use crate::timestamps::{NOW, format_time, now_plus, parse_time, plus};
 
 fn job_from_row(row: &SqliteRow) -> Result<JobRecord, StoreError> {
     let text = |col: &str| row.try_get::<String, _>(col).map_err(corrupt);

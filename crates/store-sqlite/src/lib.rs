@@ -4,7 +4,7 @@
 //!
 //! One module per area (`calculations`, `tokens`, `facilities`, `readings`,
 //! `jobs`, `idempotency`, `audit`); `pool` opens the file, `errors` sorts
-//! SQLite's errors, `time` is the stored text form of time stamps; `store`
+//! SQLite's errors, `timestamps` is the stored text form of time stamps; `store`
 //! wires them into the [`Store`](thermaliq_store::Store) trait.
 
 mod audit;
@@ -16,8 +16,8 @@ mod jobs;
 mod pool;
 mod readings;
 mod store;
-mod time;
+mod timestamps;
 mod tokens;
 
 pub use pool::{PoolSettings, SqliteStore};
-pub use time::format_time;
+pub use timestamps::format_time;

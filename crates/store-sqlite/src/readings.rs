@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::SqliteStore;
 use crate::audit::insert_audit;
 use crate::errors::{classify, corrupt};
-use crate::time::{NOW, format_time, parse_time_fast};
+use crate::timestamps::{NOW, format_time, parse_time_fast};
 
 /// Rows per multi-row `INSERT` of readings (7 parameters a row, far below
 /// SQLite's limit of 32766 variables).

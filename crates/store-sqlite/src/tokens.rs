@@ -6,7 +6,7 @@ use thermaliq_store::{AuditEntry, StoreError, TokenRecord, decode_column};
 use crate::SqliteStore;
 use crate::audit::insert_audit;
 use crate::errors::classify;
-use crate::time::{format_time, parse_time};
+use crate::timestamps::{format_time, parse_time};
 
 pub(crate) async fn insert_token(
     store: &SqliteStore,

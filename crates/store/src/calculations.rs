@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{ParseEnumError, StoreError, parse_enum};
-use crate::time::truncate_to_micros;
+use crate::timestamps::truncate_to_micros;
 
 /// A stored calculation, column for column.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -18,7 +18,7 @@ mod idempotency;
 mod jobs;
 mod readings;
 mod store;
-mod time;
+mod timestamps;
 mod tokens;
 
 pub use audit::AuditEntry;
@@ -37,7 +37,7 @@ pub use readings::{
     ReadingQuality, ReadingRecord, collapse_readings, corrections_audit_detail, validate_readings,
 };
 pub use store::Store;
-pub use time::{MAX_DELAY, capped_delay, truncate_to_micros};
+pub use timestamps::{MAX_DELAY, capped_delay, truncate_to_micros};
 pub use tokens::{Scope, TokenRecord};
 
 #[cfg(test)]

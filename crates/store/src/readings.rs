@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditEntry, json_number, json_string};
 use crate::error::{ParseEnumError, StoreError, parse_enum};
-use crate::time::truncate_to_micros;
+use crate::timestamps::truncate_to_micros;
 
 /// The quality flag of a stored reading (`energy_readings.quality`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]

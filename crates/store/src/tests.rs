@@ -57,3 +57,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn truncates_to_the_microsecond_downwards_in_utc() {
+    let t = time::macros::datetime!(1999-12-31 23:59:59.999_999_999 UTC);
+    assert_eq!(
+        truncate_to_micros(t),
+        time::macros::datetime!(1999-12-31 23:59:59.999_999 UTC)
+    );
+    let east = time::macros::datetime!(2000-01-01 01:00:00.000_000_9 +01:00);
+    let got = truncate_to_micros(east);
+    assert_eq!(got.offset(), time::UtcOffset::UTC);
+    assert_eq!(got, time::macros::datetime!(2000-01-01 00:00:00 UTC));
+}
