@@ -322,6 +322,106 @@ async fn nothing_acknowledged_is_lost_while_sessions_are_killed() {
     db.drop_database().await;
 }
 
+#[tokio::test]
+async fn without_pre_ping_a_group_is_retried_once_on_a_new_connection() {
+    let Some(db) = TestDb::create("PostgreSQL tests").await else {
+        return;
+    };
+    let store = PostgresStore::connect(&db.url, settings(1, 0, false))
+        .await
+        .expect("connect");
+    store.insert_calculation(&record(1)).await.expect("insert");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(terminate_sessions(&db).await, 1);
+    let group: Vec<CalculationRecord> = (2..12).map(record).collect();
+    let results = store
+        .insert_calculations(&group)
+        .await
+        .expect("group retried on a new connection");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    for r in &group {
+        assert_eq!(
+            store
+                .get_calculation(&r.calculation_id)
+                .await
+                .expect("get")
+                .as_ref(),
+            Some(r)
+        );
+    }
+    store.close().await;
+    db.drop_database().await;
+}
+
+/// Groups are written while sessions are killed again and again: a group
+/// may fail as a whole (`Unavailable`), but a group that returned `Ok` has
+/// every record `Ok` (a retry after a lost COMMIT recognises its own rows)
+/// and stored.
+#[tokio::test]
+async fn no_record_of_an_acknowledged_group_is_lost_while_sessions_are_killed() {
+    let Some(db) = TestDb::create("PostgreSQL tests").await else {
+        return;
+    };
+    let store = Arc::new(
+        PostgresStore::connect(&db.url, settings(2, 2, true))
+            .await
+            .expect("connect"),
+    );
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let store = store.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            let mut failures = Vec::new();
+            for g in 0..60u32 {
+                let group: Vec<CalculationRecord> = (g * 20..g * 20 + 20).map(record).collect();
+                match store.insert_calculations(&group).await {
+                    Ok(results) => acknowledged.push((group, results)),
+                    Err(e) => failures.push((g, e)),
+                }
+            }
+            done.store(true, Ordering::SeqCst);
+            (acknowledged, failures)
+        })
+    };
+    let mut kills = 0;
+    while !done.load(Ordering::SeqCst) {
+        kills += terminate_sessions(&db).await;
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let (acknowledged, failures) = bounded("writer", writer).await.expect("writer task");
+    println!(
+        "{} groups acknowledged, {} failed, {kills} sessions killed",
+        acknowledged.len(),
+        failures.len()
+    );
+    for (g, e) in &failures {
+        assert!(
+            matches!(e, StoreError::Unavailable(_)),
+            "group {g} failed with a non-availability error: {e}"
+        );
+    }
+    assert!(kills > 0);
+    assert!(
+        acknowledged.len() >= 30,
+        "most groups go through despite the kills"
+    );
+    for (group, results) in &acknowledged {
+        for (r, result) in group.iter().zip(results) {
+            assert!(result.is_ok(), "{}: {result:?}", r.calculation_id);
+            let got = store
+                .get_calculation(&r.calculation_id)
+                .await
+                .expect("get")
+                .unwrap_or_else(|| panic!("acknowledged {} was lost", r.calculation_id));
+            assert_eq!(&got, r);
+        }
+    }
+    store.close().await;
+    db.drop_database().await;
+}
+
 fn runbook_record(
     id: &str,
     efficiency: Option<f64>,
@@ -436,7 +536,7 @@ async fn the_runbooks_sql_runs_unchanged() {
             .expect("get")
             .expect("row");
         if listed.contains(&r.calculation_id) {
-            assert_eq!(got.status, "invalid");
+            assert_eq!(got.status, thermaliq_store::CalculationStatus::Invalid);
             assert_eq!(
                 got.invalid_reason.as_deref(),
                 Some("Calculation formula error - see incident INC-12345")

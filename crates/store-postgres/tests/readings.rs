@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::TestDb;
 use sqlx::Row;
-use thermaliq_store::{
-    AuditEntry, FacilityRecord, InsertSummary, NewReading, ReadingQuality, Store,
-};
+use thermaliq_store::contract::fixtures::reading;
+use thermaliq_store::{AuditEntry, FacilityRecord, InsertSummary, NewReading, Store};
 use thermaliq_store_postgres::{PoolSettings, PostgresStore};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -33,16 +32,6 @@ async fn fresh(what: &str) -> Option<(TestDb, PostgresStore)> {
         .await
         .expect("connect and migrate");
     Some((db, store))
-}
-
-fn reading(tag: &str, timestamp: OffsetDateTime, value: f64) -> NewReading {
-    NewReading {
-        tag: tag.to_owned(),
-        timestamp,
-        value,
-        quality: ReadingQuality::Good,
-        correction: false,
-    }
 }
 
 /// Runs `sql` with the operator's `psql` (`-At`, stop on error): `Ok(stdout)`

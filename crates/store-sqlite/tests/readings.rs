@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use thermaliq_store::{
-    AuditEntry, FacilityRecord, InsertSummary, NewReading, ReadingQuality, Store,
-};
+use thermaliq_store::contract::fixtures::reading;
+use thermaliq_store::{AuditEntry, FacilityRecord, InsertSummary, NewReading, Store};
 use thermaliq_store_sqlite::{PoolSettings, SqliteStore};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -27,16 +26,6 @@ async fn open(path: &Path) -> SqliteStore {
     )
     .await
     .expect("open")
-}
-
-fn reading(tag: &str, timestamp: OffsetDateTime, value: f64) -> NewReading {
-    NewReading {
-        tag: tag.to_owned(),
-        timestamp,
-        value,
-        quality: ReadingQuality::Good,
-        correction: false,
-    }
 }
 
 #[tokio::test]

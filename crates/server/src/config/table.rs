@@ -153,7 +153,9 @@ pub static SETTINGS: &[Setting] = &[
                 return Err(invalid_redacted(
                     name,
                     r,
-                    &format!("must be at least 32 characters with no white space"),
+                    &format!(
+                        "must be at least {MIN_BOOTSTRAP_TOKEN_LEN} characters with no white space"
+                    ),
                 ));
             }
             s.bootstrap_token = Some(Secret::new(r.value.clone()));

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use thermaliq_core::provenance::{Sealed, compute_and_seal};
 use thermaliq_core::request::{CalculationSource, NormalizedInput, parse_calculation_source};
 use thermaliq_core::{CalculationResult, EngineSettings, FieldProblem, ResultStatus};
-use thermaliq_store::{CalculationRecord, StoreError};
+use thermaliq_store::{CalculationRecord, CalculationStatus, StoreError};
 use time::OffsetDateTime;
 use tracing::Span;
 
@@ -256,7 +256,10 @@ fn record_of(
             ResultStatus::Completed => result.efficiency,
             ResultStatus::Failed => None,
         },
-        status: result.status.as_str().to_owned(),
+        status: match result.status {
+            ResultStatus::Completed => CalculationStatus::Completed,
+            ResultStatus::Failed => CalculationStatus::Failed,
+        },
         invalid_reason: None,
         recalculated_from,
         request: String::from_utf8_lossy(body).into_owned(),

@@ -186,8 +186,18 @@ async fn recalculate_range(state: &AppState, job: &JobRecord) -> Result<Value, J
                 state.cache.delete(&super::calculation_cache_key(id)).await;
             }
             // A re-run finds them already invalid: take the invalid ones of the range then.
-            if ids.is_empty() {
-                ids = list_range(state, &p, from, to, Some("invalid")).await?;
+            // Only a re-run of this job (a replica died after invalidating) takes
+            // the range's invalid ones; a first run that invalidated nothing
+            // queues nothing.
+            if ids.is_empty() && job.attempts > 1 {
+                ids = list_range(
+                    state,
+                    &p,
+                    from,
+                    to,
+                    Some(thermaliq_store::CalculationStatus::Invalid),
+                )
+                .await?;
             }
             ids
         }
@@ -210,12 +220,12 @@ async fn list_range(
     p: &RangePayload,
     from: OffsetDateTime,
     to: OffsetDateTime,
-    status: Option<&str>,
+    status: Option<thermaliq_store::CalculationStatus>,
 ) -> Result<Vec<String>, JobError> {
     let mut ids = Vec::new();
     let mut query = CalculationQuery {
         facility_id: p.facility_id.clone(),
-        status: status.map(str::to_owned),
+        status,
         created_from: Some(from),
         created_to: Some(to),
         before_id: None,

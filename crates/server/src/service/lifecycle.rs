@@ -90,7 +90,7 @@ pub async fn verify(
         output_hash: &r.output_hash,
         engine_version: &r.engine_version,
         efficiency: r.efficiency,
-        status: &r.status,
+        status: r.status.as_str(),
         invalid_reason: r.invalid_reason.as_deref(),
     });
     if !report.intact {
