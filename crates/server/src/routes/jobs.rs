@@ -82,7 +82,12 @@ async fn recalculate_batch(
             let payload = json!({
                 "facility_id": req.facility_id,
                 "from": from.format(&Rfc3339).unwrap_or_default(),
-                "to": to.format(&Rfc3339).unwrap_or_default(),
+                // The range as of this request: recalculations this job (or a
+                // sibling batch) creates later must not be recalculated again.
+                "to": to
+                    .min(time::OffsetDateTime::now_utc())
+                    .format(&Rfc3339)
+                    .unwrap_or_default(),
                 "invalidate_reason": req.invalidate_reason.map(|r| r.trim().to_owned()),
                 "requested_by": caller.name,
             });

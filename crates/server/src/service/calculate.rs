@@ -276,44 +276,25 @@ fn record_of(
 fn log_outcome(record: &CalculationRecord, result: &CalculationResult, duration: f64) {
     let b = &result.energy_balance;
     let efficiency = result.efficiency.unwrap_or(f64::NAN);
-    let points = result.data_quality.data_point_count;
-    if let Some(balance) = b.closure_percent {
-        tracing::info!(
-            total_input = b.total_input_kwh,
-            total_output = b.total_output_kwh,
-            total_losses = b.total_losses_kwh,
-            balance,
-            "Energy balance"
-        );
-        tracing::info!(
-            efficiency,
-            status = record.status.as_str(),
-            input_energy_kwh = b.total_input_kwh,
-            output_energy_kwh = b.total_output_kwh,
-            energy_losses_kwh = b.total_losses_kwh,
-            energy_balance_percent = balance,
-            data_point_count = points,
-            duration,
-            "Efficiency calculated"
-        );
-    } else {
-        tracing::info!(
-            total_input = b.total_input_kwh,
-            total_output = b.total_output_kwh,
-            total_losses = b.total_losses_kwh,
-            "Energy balance"
-        );
-        tracing::info!(
-            efficiency,
-            status = record.status.as_str(),
-            input_energy_kwh = b.total_input_kwh,
-            output_energy_kwh = b.total_output_kwh,
-            energy_losses_kwh = b.total_losses_kwh,
-            data_point_count = points,
-            duration,
-            "Efficiency calculated"
-        );
-    }
+    // `balance` / `energy_balance_percent` are absent when no losses were measured.
+    tracing::info!(
+        total_input = b.total_input_kwh,
+        total_output = b.total_output_kwh,
+        total_losses = b.total_losses_kwh,
+        balance = b.closure_percent,
+        "Energy balance"
+    );
+    tracing::info!(
+        efficiency,
+        status = record.status.as_str(),
+        input_energy_kwh = b.total_input_kwh,
+        output_energy_kwh = b.total_output_kwh,
+        energy_losses_kwh = b.total_losses_kwh,
+        energy_balance_percent = b.closure_percent,
+        data_point_count = result.data_quality.data_point_count,
+        duration,
+        "Efficiency calculated"
+    );
 }
 
 /// The store keeps microseconds; truncating here makes the 201 body equal a later GET.
