@@ -1,4 +1,4 @@
-//! The embedded SQLite [`Store`]: one file under the data directory, WAL
+//! The embedded SQLite [`Store`](thermaliq_store::Store): one file under the data directory, WAL
 //! journal, `synchronous = FULL` so that a write the caller saw succeed
 //! survives a crash or a `kill -9` (and a power cut).
 //!
@@ -19,5 +19,6 @@ mod store;
 mod timestamps;
 mod tokens;
 
+pub use errors::classify;
 pub use pool::{PoolSettings, SqliteStore};
 pub use timestamps::format_time;

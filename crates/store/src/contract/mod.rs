@@ -31,6 +31,10 @@
 //! * readings: idempotent by (facility, tag, timestamp), corrections replace
 //!   and are audited, keyset pages ordered by (tag as bytes, timestamp) with
 //!   no gaps or repeats, inclusive range bounds, retention by `timestamp <`.
+//! * group commit: one call stores a slice in one transaction; a duplicate
+//!   or refused record fails alone, its neighbours are stored;
+//! * refusals: NUL characters, keys over `MAX_KEY_BYTES`, times outside
+//!   years 1-9999 (UTC) are `Rejected` naming the field, on every path.
 
 //!
 //! The checks are grouped by area, one module each; [`fixtures`] holds the
@@ -54,6 +58,7 @@ mod invalidation;
 mod jobs;
 mod lifecycle;
 mod readings;
+mod refused;
 mod tokens;
 
 pub use calculations::*;
@@ -65,6 +70,7 @@ pub use invalidation::*;
 pub use jobs::*;
 pub use lifecycle::*;
 pub use readings::*;
+pub use refused::*;
 pub use tokens::*;
 
 /// A store on a database no other check uses.
@@ -140,6 +146,10 @@ macro_rules! store_contract_tests {
             large_batches_span_chunks_and_months,
             retention_deletes_strictly_older_readings,
             readings_are_unavailable_after_close,
+            nul_characters_are_rejected_naming_the_field,
+            out_of_range_times_are_rejected_and_the_boundaries_kept,
+            keys_longer_than_the_limit_are_rejected,
+            a_refused_record_in_a_group_fails_alone,
         );
     };
     (@checks $fixture:path; $($check:ident),* $(,)?) => {
