@@ -23,7 +23,7 @@
 //! other errors (SQL errors, a bug) are `Backend`. See [`classify`].
 //!
 //! One module per area (`calculations` and `group` for the group commit,
-//! `tokens`, `facilities`, `readings` with `partitions`, `jobs`,
+//! `tokens`, `facilities`, `readings` with `partitions`, `jobs`, `schedule`,
 //! `idempotency`, `audit`); `pool` connects and migrates, `errors` sorts
 //! PostgreSQL's errors, `retry` is the lost-connection policy; `store` wires
 //! them into the [`Store`](thermaliq_store::Store) trait.
@@ -40,6 +40,7 @@ mod jobs;
 mod partitions;
 mod pool;
 mod readings;
+mod schedule;
 mod store;
 mod tokens;
 

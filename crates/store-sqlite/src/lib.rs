@@ -3,7 +3,7 @@
 //! survives a crash or a `kill -9` (and a power cut).
 //!
 //! One module per area (`calculations`, `tokens`, `facilities`, `readings`,
-//! `jobs`, `idempotency`, `audit`); `pool` opens the file, `errors` sorts
+//! `jobs`, `schedule`, `idempotency`, `audit`); `pool` opens the file, `errors` sorts
 //! SQLite's errors, `timestamps` is the stored text form of time stamps; `store`
 //! wires them into the [`Store`](thermaliq_store::Store) trait.
 
@@ -15,6 +15,7 @@ mod idempotency;
 mod jobs;
 mod pool;
 mod readings;
+mod schedule;
 mod store;
 mod timestamps;
 mod tokens;

@@ -12,7 +12,9 @@ use thermaliq_store::{
 };
 use time::OffsetDateTime;
 
-use crate::{SqliteStore, calculations, facilities, idempotency, jobs, pool, readings, tokens};
+use crate::{
+    SqliteStore, calculations, facilities, idempotency, jobs, pool, readings, schedule, tokens,
+};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -236,6 +238,29 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<JobRecord>, StoreError> {
         jobs::list_jobs(self, status, limit).await
+    }
+
+    async fn purge_finished_jobs_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        check_time("before", before)?;
+        jobs::purge_finished_jobs_before(self, before).await
+    }
+
+    async fn schedule_mark_get(
+        &self,
+        facility_id: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        check_text("facility_id", facility_id)?;
+        schedule::schedule_mark_get(self, facility_id).await
+    }
+
+    async fn schedule_mark_advance(
+        &self,
+        facility_id: &str,
+        end: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        check_key("facility_id", facility_id)?;
+        check_time("end", end)?;
+        schedule::schedule_mark_advance(self, facility_id, end).await
     }
 
     async fn idempotency_begin(

@@ -97,3 +97,8 @@ pub struct JobRecord {
 pub fn new_job_id() -> String {
     format!("JOB-{}", ulid::Ulid::new())
 }
+
+/// Rows deleted per committed batch by `purge_finished_jobs_before`: small
+/// enough that SQLite's single writer is held for milliseconds, not for the
+/// whole purge.
+pub const PURGE_BATCH: u32 = 1000;

@@ -37,7 +37,7 @@ pub use facilities::{FacilityRecord, facility_audit_detail};
 pub use idempotency::{
     IdempotencyOutcome, KEY_DONE, KEY_IN_PROGRESS, idempotency_outcome, new_owner_nonce,
 };
-pub use jobs::{JobRecord, JobStatus, NewJob, new_job_id};
+pub use jobs::{JobRecord, JobStatus, NewJob, PURGE_BATCH, new_job_id};
 pub use readings::{
     AUDITED_CORRECTIONS, CorrectedReading, InsertSummary, NewReading, READING_YEARS,
     ReadingQuality, ReadingRecord, collapse_readings, corrections_audit_detail, validate_readings,

@@ -256,6 +256,40 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<JobRecord>, StoreError>;
 
+    /// Retention: deletes jobs that are finished (`done` or `dead`) and were
+    /// last updated (`updated_at`, the database's clock) before `before`;
+    /// returns how many. Queued and running jobs are never deleted. A deleted
+    /// job's dedupe key is free again, so a caller that must not re-run old
+    /// work remembers what it queued (e.g. [`Store::schedule_mark_get`]).
+    /// Deletes in batches of [`crate::PURGE_BATCH`] rows, each committed on its own
+    /// (other writers get in between; an error leaves the batches done
+    /// deleted), so it is not atomic as a whole.
+    async fn purge_finished_jobs_before(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+
+    // ------------------------------------------------------ scheduler marks
+    //
+    // What the scheduler has queued, per facility: the end of the last
+    // period it queued, so each replica queues only the periods after it
+    // instead of every closed period of the catch-up window on every tick.
+
+    /// The facility's mark (UTC, to the microsecond), `None` before the
+    /// first [`Store::schedule_mark_advance`].
+    async fn schedule_mark_get(
+        &self,
+        facility_id: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// Moves the facility's mark to `end` (truncated to the microsecond) if
+    /// it has none or `end` is later; never moves it back. Returns whether
+    /// this call moved it. Racing callers (replicas) end with the latest
+    /// `end` of them all. (PostgreSQL: a call retried after a lost connection
+    /// may report `false` for a move its first attempt made.)
+    async fn schedule_mark_advance(
+        &self,
+        facility_id: &str,
+        end: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
     // ----------------------------------------------------- idempotency keys
     //
     // Keys are scoped by principal (the token name): one principal's key never

@@ -33,6 +33,8 @@
 //!   no gaps or repeats, inclusive range bounds, retention by `timestamp <`.
 //! * group commit: one call stores a slice in one transaction; a duplicate
 //!   or refused record fails alone, its neighbours are stored;
+//! * retention: finished jobs older than the cut-off are purged, nothing
+//!   else; scheduler marks only move forward, the latest end wins races;
 //! * refusals: NUL characters, keys over `MAX_KEY_BYTES`, times outside
 //!   years 1-9999 (UTC) are `Rejected` naming the field, on every path.
 
@@ -59,6 +61,7 @@ mod jobs;
 mod lifecycle;
 mod readings;
 mod refused;
+mod schedule;
 mod tokens;
 
 pub use calculations::*;
@@ -71,6 +74,7 @@ pub use jobs::*;
 pub use lifecycle::*;
 pub use readings::*;
 pub use refused::*;
+pub use schedule::*;
 pub use tokens::*;
 
 /// A store on a database no other check uses.
@@ -127,6 +131,10 @@ macro_rules! store_contract_tests {
             expired_lease_on_the_last_attempt_dead_letters,
             queue_depth_counts_queued_and_running,
             list_jobs_filters_by_status_newest_first,
+            finished_jobs_are_purged_before_the_cut_off,
+            purge_spans_batches,
+            schedule_marks_only_move_forward,
+            racing_advances_keep_the_latest_end,
             idempotency_new_in_progress_replay_mismatch,
             idempotency_abandon_frees_the_key,
             idempotency_keys_are_scoped_by_principal,
