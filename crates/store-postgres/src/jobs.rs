@@ -6,9 +6,10 @@ use std::time::Duration;
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, Postgres, Row};
 use thermaliq_store::{
-    JobRecord, JobStatus, NewJob, StoreError, capped_delay, decode_column, new_job_id,
+    JobRecord, JobStatus, NewJob, PURGE_BATCH, StoreError, capped_delay, decode_column, new_job_id,
     truncate_to_micros,
 };
+use time::OffsetDateTime;
 
 use crate::PostgresStore;
 use crate::errors::corrupt;
@@ -267,4 +268,32 @@ pub(crate) async fn list_jobs(
         .await?)
     })?;
     rows.iter().map(job_from_row).collect()
+}
+
+pub(crate) async fn purge_finished_jobs_before(
+    store: &PostgresStore,
+    before: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let before = truncate_to_micros(before);
+    let mut deleted = 0;
+    loop {
+        // Autocommit batches; a retry after a lost connection deletes
+        // whatever is left, so it cannot delete anything twice.
+        let n = with_retry!(store, |conn| async {
+            Ok(sqlx::query(
+                "DELETE FROM jobs WHERE job_id IN (SELECT job_id FROM jobs \
+                 WHERE status IN ('done', 'dead') AND updated_at < $1 LIMIT $2 \
+                 FOR UPDATE SKIP LOCKED)",
+            )
+            .bind(before)
+            .bind(i64::from(PURGE_BATCH))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
+        })?;
+        deleted += n;
+        if n < u64::from(PURGE_BATCH) {
+            return Ok(deleted);
+        }
+    }
 }

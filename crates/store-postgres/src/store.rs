@@ -1,4 +1,5 @@
-//! `impl Store for PostgresStore`: each method is its area module's function.
+//! `impl Store for PostgresStore`: each method refuses what every backend
+//! refuses (`thermaliq_store::check_*`), then is its area module's function.
 
 use std::time::Duration;
 
@@ -6,12 +7,14 @@ use async_trait::async_trait;
 use thermaliq_store::{
     AuditEntry, CalculationQuery, CalculationRecord, FacilityRecord, IdempotencyOutcome,
     InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading, ReadingRecord, Store,
-    StoreError, TokenRecord,
+    StoreError, TokenRecord, check_audit, check_calculation, check_facility, check_invalidation,
+    check_key, check_new_job, check_query, check_text, check_time, check_token,
 };
 use time::OffsetDateTime;
 
 use crate::{
-    PostgresStore, calculations, facilities, group, idempotency, jobs, pool, readings, tokens,
+    PostgresStore, calculations, facilities, group, idempotency, jobs, pool, readings, schedule,
+    tokens,
 };
 
 #[async_trait]
@@ -33,6 +36,7 @@ impl Store for PostgresStore {
     }
 
     async fn insert_calculation(&self, r: &CalculationRecord) -> Result<(), StoreError> {
+        check_calculation(r)?;
         calculations::insert_calculation(self, r).await
     }
 
@@ -47,6 +51,7 @@ impl Store for PostgresStore {
         &self,
         calculation_id: &str,
     ) -> Result<Option<CalculationRecord>, StoreError> {
+        check_text("calculation_id", calculation_id)?;
         calculations::get_calculation(self, calculation_id).await
     }
 
@@ -54,6 +59,7 @@ impl Store for PostgresStore {
         &self,
         q: &CalculationQuery,
     ) -> Result<Vec<CalculationRecord>, StoreError> {
+        check_query(q)?;
         calculations::list_calculations(self, q).await
     }
 
@@ -62,6 +68,8 @@ impl Store for PostgresStore {
         inv: &Invalidation,
         audit: &AuditEntry,
     ) -> Result<Vec<String>, StoreError> {
+        check_invalidation(inv)?;
+        check_audit(audit)?;
         calculations::invalidate_calculations(self, inv, audit).await
     }
 
@@ -70,6 +78,8 @@ impl Store for PostgresStore {
         token: &TokenRecord,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
+        check_token(token)?;
+        check_audit(audit)?;
         tokens::insert_token(self, token, audit).await
     }
 
@@ -77,6 +87,7 @@ impl Store for PostgresStore {
         &self,
         token_hash: &str,
     ) -> Result<Option<TokenRecord>, StoreError> {
+        check_text("token_hash", token_hash)?;
         tokens::find_token_by_hash(self, token_hash).await
     }
 
@@ -89,10 +100,13 @@ impl Store for PostgresStore {
         facility: &FacilityRecord,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        check_facility(facility)?;
+        check_audit(audit)?;
         facilities::put_facility(self, facility, audit).await
     }
 
     async fn get_facility(&self, facility_id: &str) -> Result<Option<FacilityRecord>, StoreError> {
+        check_text("facility_id", facility_id)?;
         facilities::get_facility(self, facility_id).await
     }
 
@@ -101,6 +115,9 @@ impl Store for PostgresStore {
         limit: u32,
         after_id: Option<&str>,
     ) -> Result<Vec<FacilityRecord>, StoreError> {
+        if let Some(after_id) = after_id {
+            check_text("after_id", after_id)?;
+        }
         facilities::list_facilities(self, limit, after_id).await
     }
 
@@ -121,6 +138,13 @@ impl Store for PostgresStore {
         after: Option<(&str, OffsetDateTime)>,
         limit: u32,
     ) -> Result<Vec<ReadingRecord>, StoreError> {
+        check_text("facility_id", facility_id)?;
+        check_time("from", from_inclusive)?;
+        check_time("to", to_inclusive)?;
+        if let Some((tag, timestamp)) = after {
+            check_text("after.tag", tag)?;
+            check_time("after.timestamp", timestamp)?;
+        }
         readings::read_readings_page(
             self,
             facility_id,
@@ -138,14 +162,19 @@ impl Store for PostgresStore {
         from_inclusive: OffsetDateTime,
         to_inclusive: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        check_text("facility_id", facility_id)?;
+        check_time("from", from_inclusive)?;
+        check_time("to", to_inclusive)?;
         readings::count_readings(self, facility_id, from_inclusive, to_inclusive).await
     }
 
     async fn delete_readings_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        check_time("before", before)?;
         readings::delete_readings_before(self, before).await
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<JobRecord, StoreError> {
+        check_new_job(job)?;
         jobs::enqueue_job(self, job).await
     }
 
@@ -155,6 +184,7 @@ impl Store for PostgresStore {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<JobRecord>, StoreError> {
+        check_text("worker_id", worker_id)?;
         jobs::claim_jobs(self, worker_id, lease, limit).await
     }
 
@@ -164,6 +194,8 @@ impl Store for PostgresStore {
         worker_id: &str,
         lease: Duration,
     ) -> Result<bool, StoreError> {
+        check_text("job_id", job_id)?;
+        check_text("worker_id", worker_id)?;
         jobs::heartbeat_job(self, job_id, worker_id, lease).await
     }
 
@@ -173,6 +205,9 @@ impl Store for PostgresStore {
         worker_id: &str,
         result: &str,
     ) -> Result<bool, StoreError> {
+        check_text("job_id", job_id)?;
+        check_text("worker_id", worker_id)?;
+        check_text("result", result)?;
         jobs::complete_job(self, job_id, worker_id, result).await
     }
 
@@ -183,10 +218,14 @@ impl Store for PostgresStore {
         error: &str,
         retry_in: Duration,
     ) -> Result<Option<JobRecord>, StoreError> {
+        check_text("job_id", job_id)?;
+        check_text("worker_id", worker_id)?;
+        check_text("error", error)?;
         jobs::fail_job(self, job_id, worker_id, error, retry_in).await
     }
 
     async fn get_job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+        check_text("job_id", job_id)?;
         jobs::get_job(self, job_id).await
     }
 
@@ -202,12 +241,38 @@ impl Store for PostgresStore {
         jobs::list_jobs(self, status, limit).await
     }
 
+    async fn purge_finished_jobs_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        check_time("before", before)?;
+        jobs::purge_finished_jobs_before(self, before).await
+    }
+
+    async fn schedule_mark_get(
+        &self,
+        facility_id: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        check_text("facility_id", facility_id)?;
+        schedule::schedule_mark_get(self, facility_id).await
+    }
+
+    async fn schedule_mark_advance(
+        &self,
+        facility_id: &str,
+        end: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        check_key("facility_id", facility_id)?;
+        check_time("end", end)?;
+        schedule::schedule_mark_advance(self, facility_id, end).await
+    }
+
     async fn idempotency_begin(
         &self,
         key: &str,
         principal: &str,
         request_hash: &str,
     ) -> Result<IdempotencyOutcome, StoreError> {
+        check_key("idempotency_key", key)?;
+        check_key("principal", principal)?;
+        check_text("request_hash", request_hash)?;
         idempotency::idempotency_begin(self, key, principal, request_hash).await
     }
 
@@ -218,14 +283,20 @@ impl Store for PostgresStore {
         status: u16,
         body: &str,
     ) -> Result<bool, StoreError> {
+        check_text("idempotency_key", key)?;
+        check_text("principal", principal)?;
+        check_text("body", body)?;
         idempotency::idempotency_finish(self, key, principal, status, body).await
     }
 
     async fn idempotency_abandon(&self, key: &str, principal: &str) -> Result<bool, StoreError> {
+        check_text("idempotency_key", key)?;
+        check_text("principal", principal)?;
         idempotency::idempotency_abandon(self, key, principal).await
     }
 
     async fn purge_idempotency_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        check_time("before", before)?;
         idempotency::purge_idempotency_before(self, before).await
     }
 
@@ -233,6 +304,7 @@ impl Store for PostgresStore {
         &self,
         before: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        check_time("before", before)?;
         idempotency::release_stale_idempotency_keys(self, before).await
     }
 }

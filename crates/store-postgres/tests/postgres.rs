@@ -567,3 +567,94 @@ async fn the_runbooks_sql_runs_unchanged() {
     store.close().await;
     db.drop_database().await;
 }
+
+/// The server's own refusals, provoked with plain SQL on the store's pool
+/// (SQLSTATEs from the server, not from the store's checks), are sorted the
+/// way callers rely on: the data's is `Rejected` (permanent, naming the
+/// column where the server says it), contention and timeouts `Unavailable`
+/// (retry), SQL errors `Backend`.
+#[tokio::test]
+async fn the_servers_refusals_are_sorted_permanent_or_transient() {
+    use thermaliq_store_postgres::classify;
+    let Some(db) = TestDb::create("PostgreSQL tests").await else {
+        return;
+    };
+    let store = PostgresStore::connect(&db.url, settings(2, 2, true))
+        .await
+        .expect("connect");
+    // Each statement on a connection of its own: some set session limits.
+    let refusal = |sql: &'static str| {
+        let db = &db;
+        async move {
+            let mut conn = db.connect().await;
+            let err = sqlx::raw_sql(sql).execute(&mut conn).await.expect_err(sql);
+            conn.close().await.ok();
+            classify(err)
+        }
+    };
+    // 22021: a NUL byte reaching the server in a bound text parameter.
+    let nul = classify(
+        sqlx::query("SELECT calculation_id FROM calculations WHERE calculation_id = $1")
+            .bind("CALC-\0")
+            .fetch_optional(store.pool())
+            .await
+            .expect_err("NUL in text"),
+    );
+    assert!(matches!(nul, StoreError::Rejected { .. }), "{nul:?}");
+    // 22008: a time stamp past PostgreSQL's range (294276 AD).
+    let overflow = refusal("SELECT '294277-01-01 00:00:00+00'::timestamptz").await;
+    assert!(
+        matches!(overflow, StoreError::Rejected { .. }),
+        "{overflow:?}"
+    );
+    // 23514 check, named by its constraint jobs_max_attempts_check.
+    let check = refusal(
+        "INSERT INTO jobs (job_id, kind, payload, status, attempts, max_attempts, run_after, \
+         created_at, updated_at) VALUES ('J', 'k', 'p', 'queued', 0, 0, now(), now(), now())",
+    )
+    .await;
+    assert_eq!(check.field(), Some("max_attempts"), "{check:?}");
+    // 23502 not null, with the column.
+    let not_null = refusal(
+        "INSERT INTO api_tokens (token_id, name, scope, token_hash, created_at) \
+         VALUES ('t', NULL, 'read', 'h', now())",
+    )
+    .await;
+    assert_eq!(not_null.field(), Some("name"), "{not_null:?}");
+    // 54000: an index entry over 2704 bytes (md5 text does not compress).
+    let too_big = refusal(
+        "INSERT INTO facilities (facility_id, name, process_type, time_zone, schedule, \
+         document, created_at, updated_at) \
+         SELECT string_agg(md5(i::text), ''), 'n', 'boiler', 'UTC', 'none', '{}', now(), now() \
+         FROM generate_series(1, 200) AS i",
+    )
+    .await;
+    assert!(
+        matches!(too_big, StoreError::Rejected { .. }),
+        "{too_big:?}"
+    );
+    for e in [&nul, &overflow, &check, &not_null, &too_big] {
+        assert!(!e.is_transient(), "{e:?}");
+    }
+    // 42703: an SQL error is a bug.
+    let sql_error = refusal("SELECT no_such_column FROM jobs").await;
+    assert!(matches!(sql_error, StoreError::Backend(_)), "{sql_error:?}");
+    // 57014: a statement timeout is worth a retry.
+    let timeout = refusal("SET statement_timeout = 50; SELECT pg_sleep(2)").await;
+    assert!(timeout.is_transient(), "{timeout:?}");
+    // 55P03: a lock held by another session past lock_timeout.
+    let mut holder = db.connect().await;
+    sqlx::raw_sql("BEGIN; LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .expect("lock");
+    let locked = refusal("SET lock_timeout = 50; SELECT count(*) FROM jobs").await;
+    assert!(locked.is_transient(), "{locked:?}");
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .expect("unlock");
+    holder.close().await.ok();
+    store.close().await;
+    db.drop_database().await;
+}

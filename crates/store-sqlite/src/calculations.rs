@@ -9,7 +9,7 @@ use thermaliq_store::{
 
 use crate::SqliteStore;
 use crate::audit::insert_audit;
-use crate::errors::{classify, fails_only_its_statement};
+use crate::errors::{classify, fails_only_its_statement, is_foreign_key_violation};
 use crate::timestamps::{format_time, parse_time};
 
 fn calculation_from_row(row: &SqliteRow) -> Result<CalculationRecord, StoreError> {
@@ -146,7 +146,9 @@ pub(crate) async fn insert_calculations(
                     match insert_calculation_chunk(&mut tx, records, &[i]).await {
                         Ok(stored) if stored.contains(id.as_str()) => results.set(i, Ok(())),
                         Ok(_) => results.set(i, Err(duplicate_calculation(id))),
-                        Err(e) if fails_only_its_statement(&e) => results.set(i, Err(classify(e))),
+                        Err(e) if fails_only_its_statement(&e) => {
+                            results.set(i, Err(refused_record(e)))
+                        }
                         Err(e) => return Err(classify(e)),
                     }
                 }
@@ -233,4 +235,16 @@ pub(crate) async fn invalidate_calculations(
     insert_audit(&mut tx, &entry).await?;
     tx.commit().await.map_err(classify)?;
     Ok(ids)
+}
+
+/// A record's constraint failure; the only foreign key of `calculations` is
+/// `recalculated_from` (SQLite's message does not say which).
+fn refused_record(err: sqlx::Error) -> StoreError {
+    let foreign_key = is_foreign_key_violation(&err);
+    let refused = classify(err);
+    if foreign_key {
+        refused.for_field("recalculated_from")
+    } else {
+        refused
+    }
 }

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use thermaliq_store::{JobRecord, JobStatus, NewJob, StoreError, decode_column, new_job_id};
+use thermaliq_store::{
+    JobRecord, JobStatus, NewJob, PURGE_BATCH, StoreError, decode_column, new_job_id,
+};
+use time::OffsetDateTime;
 
 use crate::SqliteStore;
 use crate::errors::{classify, corrupt};
@@ -251,4 +254,29 @@ pub(crate) async fn list_jobs(
     .await
     .map_err(classify)?;
     jobs_from_rows(&rows)
+}
+
+pub(crate) async fn purge_finished_jobs_before(
+    store: &SqliteStore,
+    before: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let cut = format_time(before);
+    let mut deleted = 0;
+    loop {
+        // One autocommit statement per batch: the writer is free in between.
+        let n = sqlx::query(
+            "DELETE FROM jobs WHERE job_id IN (SELECT job_id FROM jobs \
+             WHERE status IN ('done', 'dead') AND updated_at < ?1 LIMIT ?2)",
+        )
+        .bind(&cut)
+        .bind(i64::from(PURGE_BATCH))
+        .execute(&store.writer)
+        .await
+        .map_err(classify)?
+        .rows_affected();
+        deleted += n;
+        if n < u64::from(PURGE_BATCH) {
+            return Ok(deleted);
+        }
+    }
 }

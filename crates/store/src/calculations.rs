@@ -104,9 +104,10 @@ pub struct Invalidation {
 }
 
 /// The per-record results of one group commit
-/// ([`crate::Store::insert_calculations`]), filled in by a backend. A record whose
-/// id an earlier record of the same group has is `Duplicate` from the start
-/// (the first one is the one stored); the others are to be inserted
+/// ([`crate::Store::insert_calculations`]), filled in by a backend. A record
+/// [`crate::check_calculation`] refuses is `Rejected` from the start, one
+/// whose id an earlier record of the same group has is `Duplicate` (the
+/// first one is the one stored); the others are to be inserted
 /// ([`GroupResults::pending`]).
 #[derive(Debug)]
 pub struct GroupResults {
@@ -120,6 +121,9 @@ impl GroupResults {
         let results: Vec<Option<Result<(), StoreError>>> = records
             .iter()
             .map(|r| {
+                if let Err(e) = crate::check_calculation(r) {
+                    return Some(Err(e));
+                }
                 (!seen.insert(r.calculation_id.as_str())).then(|| {
                     Err(StoreError::Duplicate(format!(
                         "calculation_id {} repeated in the group",

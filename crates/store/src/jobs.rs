@@ -60,7 +60,7 @@ pub struct NewJob {
     /// At most one job ever exists per dedupe key (across kinds and statuses):
     /// enqueueing a key that exists returns the existing job unchanged.
     pub dedupe_key: Option<String>,
-    /// Tries before the job is dead-lettered; at least 1 (0 is a `Backend` error).
+    /// Tries before the job is dead-lettered; at least 1 (0 is `Rejected`).
     pub max_attempts: u32,
     /// Not claimed before this instant (stored to the microsecond, truncated).
     pub run_after: OffsetDateTime,
@@ -97,3 +97,8 @@ pub struct JobRecord {
 pub fn new_job_id() -> String {
     format!("JOB-{}", ulid::Ulid::new())
 }
+
+/// Rows deleted per committed batch by `purge_finished_jobs_before`: small
+/// enough that SQLite's single writer is held for milliseconds, not for the
+/// whole purge.
+pub const PURGE_BATCH: u32 = 1000;

@@ -11,6 +11,7 @@
 
 mod audit;
 mod calculations;
+mod checks;
 pub mod contract;
 mod error;
 mod facilities;
@@ -26,12 +27,17 @@ pub use calculations::{
     CalculationQuery, CalculationRecord, CalculationStatus, GroupResults, Invalidation,
     duplicate_calculation, invalidation_audit_detail, same_as_stored,
 };
-pub use error::{ParseEnumError, StoreError, decode_column};
+pub use checks::{
+    MAX_KEY_BYTES, STORED_YEARS, check_audit, check_calculation, check_facility,
+    check_invalidation, check_key, check_new_job, check_query, check_reading, check_text,
+    check_time, check_token, partition_readings,
+};
+pub use error::{ParseEnumError, StoreError, decode_column, short_message};
 pub use facilities::{FacilityRecord, facility_audit_detail};
 pub use idempotency::{
     IdempotencyOutcome, KEY_DONE, KEY_IN_PROGRESS, idempotency_outcome, new_owner_nonce,
 };
-pub use jobs::{JobRecord, JobStatus, NewJob, new_job_id};
+pub use jobs::{JobRecord, JobStatus, NewJob, PURGE_BATCH, new_job_id};
 pub use readings::{
     AUDITED_CORRECTIONS, CorrectedReading, InsertSummary, NewReading, READING_YEARS,
     ReadingQuality, ReadingRecord, collapse_readings, corrections_audit_detail, validate_readings,

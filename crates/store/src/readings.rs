@@ -89,36 +89,26 @@ pub struct ReadingRecord {
 }
 
 /// Timestamps of readings must lie in this range of years (both backends).
-pub const READING_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+pub const READING_YEARS: std::ops::RangeInclusive<i32> = crate::STORED_YEARS;
 
 /// Checks the rows of an `insert_readings` call the same way on every
-/// backend: finite values, timestamps in [`READING_YEARS`], non-empty tags,
-/// and an audit entry when any row is a correction.
+/// backend: the facility id a key, each row as [`crate::check_reading`]
+/// (refused rows are `Rejected` naming `readings[i].<field>`), and an audit
+/// entry when any row is a correction (else `Backend`: a caller's bug).
 pub fn validate_readings(
     facility_id: &str,
     rows: &[NewReading],
     audit: Option<&AuditEntry>,
 ) -> Result<(), StoreError> {
     if facility_id.is_empty() {
-        return Err(StoreError::Backend("facility_id is empty".into()));
+        return Err(StoreError::rejected("facility_id", "is empty"));
     }
+    crate::check_key("facility_id", facility_id)?;
     for (i, r) in rows.iter().enumerate() {
-        if r.tag.is_empty() {
-            return Err(StoreError::Backend(format!("reading {i}: empty tag")));
-        }
-        if !r.value.is_finite() {
-            return Err(StoreError::Backend(format!(
-                "reading {i} ({}): value {} is not finite",
-                r.tag, r.value
-            )));
-        }
-        let year = r.timestamp.to_offset(time::UtcOffset::UTC).year();
-        if !READING_YEARS.contains(&year) {
-            return Err(StoreError::Backend(format!(
-                "reading {i} ({}): year {year} outside 1-9999",
-                r.tag
-            )));
-        }
+        crate::check_reading(r).map_err(|e| e.under(&format!("readings[{i}]")))?;
+    }
+    if let Some(audit) = audit {
+        crate::check_audit(audit)?;
     }
     if audit.is_none() && rows.iter().any(|r| r.correction) {
         return Err(StoreError::Backend(

@@ -13,6 +13,15 @@ use crate::{
 
 /// What the service needs from storage. Every method is atomic; a method that
 /// returns `Ok` has committed durably.
+///
+/// Every method first refuses, with [`StoreError::Rejected`] naming the field
+/// and before any round trip, what some backend could not store or compare
+/// ([`crate::check_text`], [`crate::check_key`], [`crate::check_time`] and the
+/// record checks built on them): a NUL character in any text given (written
+/// or looked up), a key over [`crate::MAX_KEY_BYTES`], a time stamp outside
+/// years 1-9999 in UTC. A constraint the database enforces is `Rejected` too;
+/// only [`StoreError::Unavailable`] is worth retrying
+/// ([`StoreError::is_transient`]).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
@@ -107,8 +116,11 @@ pub trait Store: Send + Sync + 'static {
     /// nothing), in multi-row statements of a few hundred rows.
     ///
     /// Rows are first checked ([`crate::validate_readings`]: finite values, years
-    /// 1–9999, non-empty tags, `audit` present if any row is a correction;
-    /// else `Backend` and nothing is stored), then reduced to one per key
+    /// 1–9999 in UTC, non-empty tags; a refused row is `Rejected` naming
+    /// `readings[i].<field>` and nothing is stored; `audit` must be present if
+    /// any row is a correction, else `Backend`). A caller that wants to store
+    /// the good rows of a batch and report the others splits it first with
+    /// [`crate::partition_readings`]. Then rows are reduced to one per key
     /// ([`crate::collapse_readings`]: the last correction, else the first row; the
     /// other repeats count as `duplicates`). Each remaining row is:
     /// * `inserted` when its key is new (`corrected = false`, also for a
@@ -172,7 +184,7 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a job (`queued`, 0 attempts, no lease) and returns it. If
     /// `dedupe_key` is set and a job with that key exists (whatever its kind
     /// or status), returns that job unchanged instead; racing enqueues of one
-    /// key all get the same job. `max_attempts = 0` is a `Backend` error.
+    /// key all get the same job. `max_attempts = 0` is `Rejected`.
     async fn enqueue_job(&self, job: &NewJob) -> Result<JobRecord, StoreError>;
 
     /// Atomically claims up to `limit` jobs for `worker_id`, oldest
@@ -243,6 +255,40 @@ pub trait Store: Send + Sync + 'static {
         status: Option<JobStatus>,
         limit: u32,
     ) -> Result<Vec<JobRecord>, StoreError>;
+
+    /// Retention: deletes jobs that are finished (`done` or `dead`) and were
+    /// last updated (`updated_at`, the database's clock) before `before`;
+    /// returns how many. Queued and running jobs are never deleted. A deleted
+    /// job's dedupe key is free again, so a caller that must not re-run old
+    /// work remembers what it queued (e.g. [`Store::schedule_mark_get`]).
+    /// Deletes in batches of [`crate::PURGE_BATCH`] rows, each committed on its own
+    /// (other writers get in between; an error leaves the batches done
+    /// deleted), so it is not atomic as a whole.
+    async fn purge_finished_jobs_before(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+
+    // ------------------------------------------------------ scheduler marks
+    //
+    // What the scheduler has queued, per facility: the end of the last
+    // period it queued, so each replica queues only the periods after it
+    // instead of every closed period of the catch-up window on every tick.
+
+    /// The facility's mark (UTC, to the microsecond), `None` before the
+    /// first [`Store::schedule_mark_advance`].
+    async fn schedule_mark_get(
+        &self,
+        facility_id: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// Moves the facility's mark to `end` (truncated to the microsecond) if
+    /// it has none or `end` is later; never moves it back. Returns whether
+    /// this call moved it. Racing callers (replicas) end with the latest
+    /// `end` of them all. (PostgreSQL: a call retried after a lost connection
+    /// may report `false` for a move its first attempt made.)
+    async fn schedule_mark_advance(
+        &self,
+        facility_id: &str,
+        end: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 
     // ----------------------------------------------------- idempotency keys
     //

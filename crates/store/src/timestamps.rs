@@ -5,8 +5,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// `t` in UTC, truncated to the microsecond (as every stored time stamp).
+///
+/// Never panics: an instant whose UTC form is past year 9999 keeps its
+/// offset (callers refuse it first with [`crate::check_time`]).
 pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
     let nanos = t.nanosecond();
     t.replace_nanosecond(nanos - nanos % 1_000)
         .unwrap_or_else(|_| unreachable!("a whole number of microseconds is a valid nanosecond"))

@@ -171,18 +171,16 @@ pub async fn duplicate_id_is_rejected_and_keeps_the_original(f: &dyn Fixture) {
     );
 }
 
-/// `recalculated_from` names an existing calculation: a dangling one is a
-/// `Backend` error (not `Duplicate`, not `Unavailable`) and stores nothing.
+/// `recalculated_from` names an existing calculation: a dangling one is
+/// `Rejected` naming `recalculated_from` (the data: not `Duplicate`, not
+/// `Unavailable`, not `Backend`) and stores nothing.
 /// (`status` is a [`CalculationStatus`]: no other value can be written.)
 pub async fn schema_constraints_are_enforced(f: &dyn Fixture) {
     let store = f.store();
     let mut dangling = sample(&id(2), "FAC-001", T0);
     dangling.recalculated_from = Some(id(99));
     let result = store.insert_calculation(&dangling).await;
-    assert!(
-        matches!(result, Err(StoreError::Backend(_))),
-        "recalculated_from must reference a calculation, got {result:?}"
-    );
+    assert_rejected(&result, "recalculated_from");
     assert!(
         store
             .list_calculations(&query(10))

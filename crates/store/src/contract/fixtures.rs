@@ -122,6 +122,15 @@ pub async fn within<T>(fut: impl std::future::Future<Output = T>) -> T {
         .expect("the call returns promptly")
 }
 
+/// `result` is `Rejected` naming `field` (a permanent error, the data's).
+#[track_caller]
+pub fn assert_rejected<T: std::fmt::Debug>(result: &Result<T, StoreError>, field: &str) {
+    match result {
+        Err(StoreError::Rejected { field: Some(f), .. }) if f == field => {}
+        other => panic!("expected Rejected naming `{field}`, got {other:?}"),
+    }
+}
+
 pub fn unavailable(result: &Result<impl std::fmt::Debug, StoreError>) -> bool {
     matches!(result, Err(StoreError::Unavailable(_)))
 }

@@ -7,7 +7,7 @@ use time::macros::datetime;
 
 use super::Fixture;
 use super::fixtures::*;
-use crate::{JobStatus, NewJob, StoreError};
+use crate::{JobStatus, NewJob};
 
 /// Enqueue stores every field as given, starts `queued` with no lease, and
 /// gives a `JOB-` + ULID id; `get_job` reads the same record back.
@@ -57,10 +57,7 @@ pub async fn enqueue_round_trips_every_field(f: &dyn Fixture) {
     assert_eq!(store.get_job("JOB-UNKNOWN").await.expect("get_job"), None);
     // At least one attempt.
     let zero = store.enqueue_job(&job("calculate", "{}", None, 0)).await;
-    assert!(
-        matches!(zero, Err(StoreError::Backend(_))),
-        "max_attempts = 0 is a Backend error, got {zero:?}"
-    );
+    assert_rejected(&zero, "max_attempts");
     assert_eq!(store.queue_depth().await.expect("queue_depth"), 3);
 }
 
@@ -609,4 +606,112 @@ pub async fn list_jobs_filters_by_status_newest_first(f: &dyn Fixture) {
             .expect("list")
             .is_empty()
     );
+}
+
+/// Retention deletes finished jobs (`done`, `dead`) last updated before the
+/// cut-off and nothing else; a purged job's dedupe key is free again.
+pub async fn finished_jobs_are_purged_before_the_cut_off(f: &dyn Fixture) {
+    let store = f.store();
+    let s = store.as_ref();
+    let queued = enqueue(s, &job("calculate", "{\"n\":1}", Some("k-queued"), 3)).await;
+    for (key, attempts) in [("k-done", 3), ("k-dead", 1), ("k-running", 3)] {
+        enqueue(s, &job("calculate", "{}", Some(key), attempts)).await;
+    }
+    // All four are due: claim them, then complete one, dead-letter one (its
+    // only attempt failed), send one back to the queue, leave one running.
+    let claimed = claim(s, "w", MINUTE, 10).await;
+    assert_eq!(claimed.len(), 4);
+    let by_key = |key: &str| {
+        claimed
+            .iter()
+            .find(|j| j.dedupe_key.as_deref() == Some(key))
+            .expect("claimed")
+            .job_id
+            .clone()
+    };
+    assert!(
+        s.complete_job(&by_key("k-done"), "w", "{}")
+            .await
+            .expect("complete")
+    );
+    let dead = s
+        .fail_job(&by_key("k-dead"), "w", "boom", MINUTE)
+        .await
+        .expect("fail")
+        .expect("running under w");
+    assert_eq!(dead.status, JobStatus::Dead);
+    let requeued = s
+        .fail_job(&queued.job_id, "w", "retry", Duration::from_secs(3600))
+        .await
+        .expect("fail")
+        .expect("running under w");
+    assert_eq!(requeued.status, JobStatus::Queued);
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(
+        s.purge_finished_jobs_before(now - Duration::from_secs(3600))
+            .await
+            .expect("purge"),
+        0,
+        "finished jobs younger than the cut-off stay"
+    );
+    assert_eq!(
+        s.purge_finished_jobs_before(now + MINUTE)
+            .await
+            .expect("purge"),
+        2,
+        "done and dead jobs go"
+    );
+    assert_eq!(s.get_job(&by_key("k-done")).await.expect("get"), None);
+    assert_eq!(s.get_job(&by_key("k-dead")).await.expect("get"), None);
+    assert_eq!(
+        job_of(s, &queued.job_id).await.status,
+        JobStatus::Queued,
+        "queued jobs are never purged"
+    );
+    assert_eq!(
+        job_of(s, &by_key("k-running")).await.status,
+        JobStatus::Running,
+        "running jobs are never purged"
+    );
+    assert_eq!(s.queue_depth().await.expect("depth"), 2);
+    assert_eq!(
+        s.purge_finished_jobs_before(now + MINUTE)
+            .await
+            .expect("purge"),
+        0
+    );
+    let again = enqueue(s, &job("calculate", "{}", Some("k-done"), 3)).await;
+    assert_ne!(
+        again.job_id,
+        by_key("k-done"),
+        "the purged key is free again"
+    );
+    assert_eq!(again.status, JobStatus::Queued);
+}
+
+/// More finished jobs than one purge batch are all purged by one call.
+pub async fn purge_spans_batches(f: &dyn Fixture) {
+    let store = f.store();
+    let s = store.as_ref();
+    let n = crate::PURGE_BATCH + 7;
+    for i in 0..n {
+        s.enqueue_job(&job("calculate", "{}", Some(&format!("bulk-{i}")), 1))
+            .await
+            .expect("enqueue");
+    }
+    // One claim with a lease that runs out at once; the next claim
+    // dead-letters them all (their only attempt is spent).
+    assert_eq!(
+        claim(s, "w", Duration::from_millis(1), n + 10).await.len() as u32,
+        n
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(claim(s, "w", MINUTE, 10).await.is_empty());
+    assert_eq!(s.queue_depth().await.expect("depth"), 0);
+    let purged = s
+        .purge_finished_jobs_before(OffsetDateTime::now_utc() + MINUTE)
+        .await
+        .expect("purge");
+    assert_eq!(purged, u64::from(n));
+    assert!(s.list_jobs(None, 10).await.expect("list").is_empty());
 }

@@ -176,6 +176,13 @@ pub async fn jobs_and_keys_are_unavailable_after_close(f: &dyn Fixture) {
     assert!(unavailable(
         &within(s.release_stale_idempotency_keys(OffsetDateTime::now_utc())).await
     ));
+    assert!(unavailable(
+        &within(s.purge_finished_jobs_before(OffsetDateTime::now_utc())).await
+    ));
+    assert!(unavailable(&within(s.schedule_mark_get("FAC-001")).await));
+    assert!(unavailable(
+        &within(s.schedule_mark_advance("FAC-001", OffsetDateTime::now_utc())).await
+    ));
 }
 
 /// After `close`, the facility and reading methods are `Unavailable`.

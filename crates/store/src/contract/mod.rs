@@ -31,6 +31,12 @@
 //! * readings: idempotent by (facility, tag, timestamp), corrections replace
 //!   and are audited, keyset pages ordered by (tag as bytes, timestamp) with
 //!   no gaps or repeats, inclusive range bounds, retention by `timestamp <`.
+//! * group commit: one call stores a slice in one transaction; a duplicate
+//!   or refused record fails alone, its neighbours are stored;
+//! * retention: finished jobs older than the cut-off are purged, nothing
+//!   else; scheduler marks only move forward, the latest end wins races;
+//! * refusals: NUL characters, keys over `MAX_KEY_BYTES`, times outside
+//!   years 1-9999 (UTC) are `Rejected` naming the field, on every path.
 
 //!
 //! The checks are grouped by area, one module each; [`fixtures`] holds the
@@ -54,6 +60,8 @@ mod invalidation;
 mod jobs;
 mod lifecycle;
 mod readings;
+mod refused;
+mod schedule;
 mod tokens;
 
 pub use calculations::*;
@@ -65,6 +73,8 @@ pub use invalidation::*;
 pub use jobs::*;
 pub use lifecycle::*;
 pub use readings::*;
+pub use refused::*;
+pub use schedule::*;
 pub use tokens::*;
 
 /// A store on a database no other check uses.
@@ -121,6 +131,10 @@ macro_rules! store_contract_tests {
             expired_lease_on_the_last_attempt_dead_letters,
             queue_depth_counts_queued_and_running,
             list_jobs_filters_by_status_newest_first,
+            finished_jobs_are_purged_before_the_cut_off,
+            purge_spans_batches,
+            schedule_marks_only_move_forward,
+            racing_advances_keep_the_latest_end,
             idempotency_new_in_progress_replay_mismatch,
             idempotency_abandon_frees_the_key,
             idempotency_keys_are_scoped_by_principal,
@@ -140,6 +154,10 @@ macro_rules! store_contract_tests {
             large_batches_span_chunks_and_months,
             retention_deletes_strictly_older_readings,
             readings_are_unavailable_after_close,
+            nul_characters_are_rejected_naming_the_field,
+            out_of_range_times_are_rejected_and_the_boundaries_kept,
+            keys_longer_than_the_limit_are_rejected,
+            a_refused_record_in_a_group_fails_alone,
         );
     };
     (@checks $fixture:path; $($check:ident),* $(,)?) => {

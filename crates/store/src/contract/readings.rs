@@ -220,7 +220,8 @@ pub async fn repeats_within_one_call_count_once(f: &dyn Fixture) {
 }
 
 /// A call with an invalid row (non-finite value, empty tag, year outside
-/// 1-9999) is a `Backend` error and stores none of its rows.
+/// 1-9999 in UTC, also when only the offset takes it there) is `Rejected`
+/// naming the row and field, and stores none of its rows.
 pub async fn invalid_rows_are_refused_and_nothing_is_stored(f: &dyn Fixture) {
     let store = f.store();
     let bad_rows = [
@@ -228,14 +229,14 @@ pub async fn invalid_rows_are_refused_and_nothing_is_stored(f: &dyn Fixture) {
         reading("gas", R0, f64::INFINITY),
         reading("", R0, 1.0),
         reading("gas", datetime!(0000-06-01 00:00:00 UTC), 1.0),
+        reading("gas", datetime!(0001-01-01 00:30:00 +01:00), 1.0),
+        reading("gas\0", R0, 1.0),
     ];
-    for bad in bad_rows {
+    let fields = ["value", "value", "tag", "timestamp", "timestamp", "tag"];
+    for (bad, field) in bad_rows.iter().zip(fields) {
         let rows = vec![reading("gas", R0 + minutes(1), 1.0), bad.clone()];
         let result = store.insert_readings("FAC-001", &rows, None).await;
-        assert!(
-            matches!(result, Err(StoreError::Backend(_))),
-            "{bad:?}: {result:?}"
-        );
+        assert_rejected(&result, &format!("readings[1].{field}"));
     }
     assert_eq!(
         store
