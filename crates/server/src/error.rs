@@ -167,8 +167,20 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Corrupt(_) => ApiError::Internal(err.to_string()),
-            other => ApiError::Database(other.to_string()),
+            // The data's fault, the same on every backend: a 400 naming the field, never "retry later".
+            StoreError::Rejected { field, reason } => ApiError::Validation {
+                status: StatusCode::BAD_REQUEST,
+                details: vec![FieldProblem::new(
+                    field.unwrap_or_else(|| "body".to_owned()),
+                    reason,
+                )],
+            },
+            StoreError::Duplicate(_) => ApiError::Validation {
+                status: StatusCode::CONFLICT,
+                details: vec![FieldProblem::new("id", "exists already")],
+            },
+            StoreError::Corrupt(_) | StoreError::Backend(_) => ApiError::Internal(err.to_string()),
+            StoreError::Unavailable(_) => ApiError::Database(err.to_string()),
         }
     }
 }

@@ -110,6 +110,19 @@ async fn housekeeping(state: &AppState) {
     if let Err(err) = state.store.release_stale_idempotency_keys(stale).await {
         tracing::warn!(component = "Housekeeping", error_type = "DatabaseError", error_message = %err, "Stale idempotency keys not released");
     }
+    // Finished jobs are kept JOB_RETENTION_HOURS for inspection, then deleted.
+    let keep = time::Duration::seconds_f64(state.settings.job_retention.as_secs_f64());
+    match state.store.purge_finished_jobs_before(now - keep).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            component = "Retention",
+            deleted = n,
+            "Finished jobs deleted"
+        ),
+        Err(err) => {
+            tracing::warn!(component = "Retention", error_type = "DatabaseError", error_message = %err, "Job retention failed")
+        }
+    }
     let retention = state.settings.readings.retention_days;
     if retention > 0 {
         match state

@@ -102,6 +102,9 @@ pub struct Settings {
     pub group_commit_max_batch: usize,
     /// `GROUP_COMMIT_IN_FLIGHT`: PostgreSQL commits in flight at once (SQLite: always 1).
     pub group_commit_in_flight: usize,
+    /// `JOB_RETENTION_HOURS`: finished (done or dead) jobs are deleted after this.
+    #[serde(serialize_with = "seconds")]
+    pub job_retention: Duration,
 }
 
 /// Settings of calculations from stored readings (issue: meter data in).
@@ -214,6 +217,7 @@ impl Default for Settings {
             calculation_batch_max: 1000,
             group_commit_max_batch: 512,
             group_commit_in_flight: 4,
+            job_retention: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

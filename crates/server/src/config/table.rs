@@ -98,6 +98,24 @@ pub fn settings_markdown() -> String {
 /// Every setting this version reads, besides `THERMALIQ_CONFIG` (the file itself).
 pub static SETTINGS: &[Setting] = &[
     Setting {
+        name: "JOB_RETENTION_HOURS",
+        range: "hours, > 0 and <= 87600",
+        doc: "Finished (done or dead) jobs are deleted this long after they finished.",
+        default: |s| (s.job_retention.as_secs_f64() / 3600.0).to_string(),
+        apply: |s, name, r| {
+            let hours = number(name, r)?;
+            if !(hours > 0.0 && hours <= 87_600.0) {
+                return Err(invalid(
+                    name,
+                    r,
+                    "must be a number of hours > 0 and <= 87600",
+                ));
+            }
+            s.job_retention = Duration::from_secs_f64(hours * 3600.0);
+            Ok(())
+        },
+    },
+    Setting {
         name: "THERMALIQ_BIND",
         range: "must be an address:port, e.g. 127.0.0.1:8080",
         doc: "Address and port the HTTP API listens on (also `--bind`).",

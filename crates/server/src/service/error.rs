@@ -54,20 +54,23 @@ impl ServiceError {
             ServiceError::NotFound(_) => "NotFound",
             ServiceError::CalculationFailed { .. } => "CalculationError",
             ServiceError::Timeout(_) => "TimeoutError",
-            ServiceError::Store(StoreError::Corrupt(_)) | ServiceError::Internal(_) => {
-                "InternalError"
+            ServiceError::Store(StoreError::Rejected { .. } | StoreError::Duplicate(_)) => {
+                "ValidationError"
             }
+            ServiceError::Store(StoreError::Corrupt(_) | StoreError::Backend(_))
+            | ServiceError::Internal(_) => "InternalError",
             ServiceError::Store(_) => "DatabaseError",
         }
     }
 
     /// Worth retrying later (the store was unavailable, or time ran out).
+    /// A refused value or an SQL error gives the same answer every time.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            ServiceError::Timeout(_)
-                | ServiceError::Store(StoreError::Unavailable(_) | StoreError::Backend(_))
-        )
+        match self {
+            ServiceError::Timeout(_) => true,
+            ServiceError::Store(err) => err.is_transient(),
+            _ => false,
+        }
     }
 }
 

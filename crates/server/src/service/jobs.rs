@@ -276,7 +276,16 @@ pub async fn schedule_due_periods(
                     continue;
                 }
             };
-            for period in periods {
+            // Remembered across passes and replicas: only periods after the last
+            // one queued are queued (a pass no longer re-enqueues the whole
+            // catch-up window, one round trip per period, every interval).
+            let mark = state.store.schedule_mark_get(&facility.facility_id).await?;
+            let mut latest = None;
+            for period in periods
+                .into_iter()
+                .filter(|p| mark.is_none_or(|m| p.end > m))
+            {
+                latest = Some(period.end);
                 let (start, end) = (
                     period.start.format(&Rfc3339).unwrap_or_default(),
                     period.end.format(&Rfc3339).unwrap_or_default(),
@@ -297,6 +306,12 @@ pub async fn schedule_due_periods(
                 if job.attempts == 0 && job.status.as_str() == "queued" {
                     enqueued += 1;
                 }
+            }
+            if let Some(end) = latest {
+                state
+                    .store
+                    .schedule_mark_advance(&facility.facility_id, end)
+                    .await?;
             }
         }
         match page.last() {
