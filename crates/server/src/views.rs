@@ -2,12 +2,12 @@
 //!
 //! Views are built from store records (`From<&CalculationRecord>`), reading
 //! the stored canonical result document through this module's own
-//! `StoredResult` mirror, so neither the engine's nor `thermo`'s serde derives
-//! reach a client directly: a renamed field in the engine shows up here as a
-//! missing value in a test, not as a silently changed API. Parts that are
-//! analysis detail of process calculations (`methods`, `second_law`,
-//! `process`) and the per-channel data-quality report are passed through as
-//! stored, under the document's `schema_version`.
+//! `StoredResult` mirror: the top-level shape (which members exist, where
+//! provenance and time period go) is defined here. The members' contents
+//! (`energy_balance`, `loss_breakdown`, `data_quality`, `energy_flows`,
+//! `methods`, `second_law`, `process`) are passed through as the stored
+//! document has them, under its `schema_version`: a rename inside them is a
+//! schema change, caught by the API tests that read those fields.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

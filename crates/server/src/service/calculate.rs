@@ -153,29 +153,28 @@ async fn validate_compute_store(
         let _running = GaugeGuard::new(&state.metrics.active_calculations);
 
         let (input, engine_settings) = engine_input(state, source).await?;
-        let sealed = compute_and_seal(&input, &engine_settings);
-        let record = record_of(
+        let (record, result) = record_of(
             calculation_id.clone(),
             &input,
-            &sealed,
+            compute_and_seal(&input, &engine_settings),
             body,
             origin.recalculated_from,
         );
         // Stored before it is acknowledged: the 201 (or 422) is only sent after this commit.
         match state.writer.store(record.clone()).await {
-            Ok(()) => Ok::<_, ServiceError>((record, sealed)),
+            Ok(()) => Ok::<_, ServiceError>((record, result)),
             Err(StoreError::Duplicate(_)) if idempotent => {
                 let stored = state
                     .store
                     .get_calculation(&record.calculation_id)
                     .await?
                     .ok_or_else(|| ServiceError::Internal("duplicate id but no row".to_owned()))?;
-                Ok((stored, sealed))
+                Ok((stored, result))
             }
             Err(err) => Err(err.into()),
         }
     };
-    let (record, sealed) = match tokio::time::timeout(settings.calculation_timeout, work).await {
+    let (record, result) = match tokio::time::timeout(settings.calculation_timeout, work).await {
         Ok(done) => done?,
         Err(_) => {
             state.metrics.calculation_timeouts.inc();
@@ -187,7 +186,7 @@ async fn validate_compute_store(
             )));
         }
     };
-    finish(state, record, &sealed.result, started)
+    finish(state, record, &result, started)
 }
 
 /// Metrics, the runbook's log lines, and the strict-mode verdict of a stored calculation.
@@ -238,16 +237,17 @@ pub fn new_calculation_id() -> String {
     format!("CALC-{}", ulid::Ulid::new())
 }
 
-/// The row of a sealed calculation.
+/// The row of a sealed calculation, and the result it stores (the sealed
+/// documents move into the row, they are not copied).
 fn record_of(
     calculation_id: String,
     input: &NormalizedInput,
-    sealed: &Sealed,
+    sealed: Sealed,
     body: &[u8],
     recalculated_from: Option<String>,
-) -> CalculationRecord {
-    let result = &sealed.result;
-    CalculationRecord {
+) -> (CalculationRecord, CalculationResult) {
+    let result = sealed.result;
+    let record = CalculationRecord {
         calculation_id,
         facility_id: input.facility_id.clone(),
         period_start: input.time_period.start,
@@ -263,14 +263,15 @@ fn record_of(
         invalid_reason: None,
         recalculated_from,
         request: String::from_utf8_lossy(body).into_owned(),
-        canonical_input: sealed.canonical_input.clone(),
-        result: sealed.canonical_result.clone(),
-        energy_flows: sealed.canonical_energy_flows.clone(),
-        input_hash: sealed.input_hash.clone(),
-        output_hash: sealed.output_hash.clone(),
+        canonical_input: sealed.canonical_input,
+        result: sealed.canonical_result,
+        energy_flows: sealed.canonical_energy_flows,
+        input_hash: sealed.input_hash,
+        output_hash: sealed.output_hash,
         engine_version: thermaliq_core::ENGINE_VERSION.to_owned(),
         created_at: now_to_the_microsecond(),
-    }
+    };
+    (record, result)
 }
 
 fn log_outcome(record: &CalculationRecord, result: &CalculationResult, duration: f64) {
@@ -327,8 +328,8 @@ pub async fn calculate_batch(state: &AppState, items: &[Box<RawValue>]) -> Vec<B
         match computed {
             Ok((input, engine_settings)) => {
                 let sealed = compute_and_seal(&input, &engine_settings);
-                let record = record_of(new_calculation_id(), &input, &sealed, body, None);
-                pending.push((index, record, sealed.result));
+                let (record, result) = record_of(new_calculation_id(), &input, sealed, body, None);
+                pending.push((index, record, result));
                 outcomes.push(None);
             }
             Err(err) => outcomes.push(Some(Err(err))),

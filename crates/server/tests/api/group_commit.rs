@@ -104,15 +104,10 @@ async fn a_refused_row_does_not_fail_its_neighbours_in_the_group() {
             &req.input,
             &thermaliq_core::EngineSettings::default(),
         );
-        let id = if n == 3 {
-            "CALC-GROUPDUPLICATE".to_owned()
-        } else {
-            format!("CALC-GROUP{n}")
-        };
-        let id = if n == 1 {
-            "CALC-GROUPDUPLICATE".to_owned()
-        } else {
-            id
+        // Rows 1 and 3 share an id: the second of them is the refused one.
+        let id = match n {
+            1 | 3 => "CALC-GROUPDUPLICATE".to_owned(),
+            _ => format!("CALC-GROUP{n}"),
         };
         records.push(thermaliq_store::CalculationRecord {
             calculation_id: id,
