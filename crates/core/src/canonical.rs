@@ -6,15 +6,28 @@
 //! round-trips, non-finite as `null`), strings escaped as `serde_json` escapes
 //! them. It is the form the first schema wrote through `serde_json::Value`;
 //! this serializer writes the same bytes straight from the typed value, with
-//! no intermediate tree: each object's members are written once into a
-//! scratch buffer, then copied out in key order.
+//! no intermediate tree: each object's members are written once, in place,
+//! then put in key order by one copy of the object's body when they arrived
+//! out of order.
+//!
+//! Numbers go through `serde_json`'s own [`CompactFormatter`], so they are
+//! spelled exactly as `serde_json` spells them; strings without characters to
+//! escape (almost all of them: names, ids, units) are copied as they are, the
+//! rest are escaped by `serde_json`.
+//!
+//! The form is compositional: the value of a member of a canonical object is
+//! the canonical form of that value. [`to_canonical_vec_with_member`] uses
+//! this to hand out one top-level member's canonical form without writing it
+//! a second time.
 //!
 //! `tests::matches_the_value_tree_form` holds the two forms equal on random
 //! documents.
 
 use std::fmt::Display;
+use std::ops::Range;
 
 use serde::ser::{self, Serialize};
+use serde_json::ser::{CompactFormatter, Formatter};
 
 /// Why a value has no canonical JSON form.
 #[derive(Debug, thiserror::Error)]
@@ -31,117 +44,300 @@ type Result<T> = std::result::Result<T, CanonicalError>;
 
 /// Writes `value` as canonical JSON.
 pub fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1024);
-    value.serialize(Canonical { out: &mut out })?;
-    Ok(out)
+    Ok(to_canonical_vec_with_member(value, None)?.0)
 }
 
-/// Writes a scalar the way `serde_json` does.
-fn json_scalar<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<()> {
-    serde_json::to_writer(out, value).map_err(|e| CanonicalError(e.to_string()))
+/// Writes `value` as canonical JSON and, when `value` is an object holding
+/// the top-level member `member`, the byte range of that member's value in
+/// the output (itself canonical JSON, by composition).
+pub fn to_canonical_vec_with_member<T: Serialize + ?Sized>(
+    value: &T,
+    member: Option<&'static str>,
+) -> Result<(Vec<u8>, Option<Range<usize>>)> {
+    let mut out = Vec::with_capacity(2048);
+    let mut scratch = Scratch {
+        members: Vec::with_capacity(32),
+        body: Vec::new(),
+        depth: 0,
+        watch: member,
+        watched: None,
+        reordered: 0,
+    };
+    value.serialize(Canonical {
+        out: &mut out,
+        scratch: &mut scratch,
+    })?;
+    Ok((out, scratch.watched))
 }
 
-struct Canonical<'a> {
-    out: &'a mut Vec<u8>,
+/// How many objects of `value` arrive out of key order and must be sorted
+/// (the sealed types declare their fields in key order so that this is ~0).
+#[cfg(test)]
+pub(crate) fn objects_reordered<T: Serialize + ?Sized>(value: &T) -> usize {
+    let mut out = Vec::new();
+    let mut scratch = Scratch {
+        members: Vec::new(),
+        body: Vec::new(),
+        depth: 0,
+        watch: None,
+        watched: None,
+        reordered: 0,
+    };
+    value
+        .serialize(Canonical {
+            out: &mut out,
+            scratch: &mut scratch,
+        })
+        .expect("serialises");
+    scratch.reordered
 }
 
-/// Members of one object, written in place as they arrive (`"key":value`,
-/// comma-separated) with each member's key and byte range remembered. Derived
-/// structs mostly arrive in some fixed field order; at the end the members
-/// are put in key order by one copy of the object's body, unless they are in
-/// order already.
-struct Object<'a> {
-    out: &'a mut Vec<u8>,
-    /// Where the body (after `{`) starts.
-    body_start: usize,
-    members: Vec<(Key, usize, usize)>,
-    pending_key: Option<String>,
-    /// For `{"Variant": {...}}`: the variant name wrapping the object.
-    variant: bool,
+/// Buffers shared by every level of one document, so nested objects do not
+/// allocate their own.
+struct Scratch {
+    /// The members of every object still being written, innermost last.
+    members: Vec<Member>,
+    /// A copy of an object body being put in key order.
+    body: Vec<u8>,
+    /// How many objects are open.
+    depth: usize,
+    /// The top-level member whose value range is wanted.
+    watch: Option<&'static str>,
+    watched: Option<Range<usize>>,
+    /// Objects that had to be put in key order.
+    reordered: usize,
 }
 
-/// A member name: a struct field's static name, or a map key.
+/// One written member: its key, where it starts (at its key) and ends in the
+/// output, and how far after its start its value begins.
+struct Member {
+    key: Key,
+    start: usize,
+    end: usize,
+    value_offset: usize,
+}
+
+/// A member name: a struct field's static name, the bytes of a written key
+/// that needed no escaping, or (rarely) a key that did.
 enum Key {
     Field(&'static str),
+    Written(Range<usize>),
     Owned(String),
 }
 
 impl Key {
-    fn as_bytes(&self) -> &[u8] {
+    fn bytes<'b>(&'b self, out: &'b [u8]) -> &'b [u8] {
         match self {
             Key::Field(k) => k.as_bytes(),
+            Key::Written(range) => &out[range.clone()],
             Key::Owned(k) => k.as_bytes(),
         }
     }
-    fn as_str(&self) -> &str {
-        match self {
-            Key::Field(k) => k,
-            Key::Owned(k) => k,
+}
+
+/// A member's key bytes once its object's body has been moved to `body`
+/// (which starts at `body_start` of the output).
+fn key_bytes<'b>(key: &'b Key, body: &'b [u8], body_start: usize) -> &'b [u8] {
+    match key {
+        Key::Written(range) => &body[range.start - body_start..range.end - body_start],
+        other => other.bytes(&[]),
+    }
+}
+
+/// Whether `serde_json` would escape a byte of `s`: control characters,
+/// `"` and `\\` (its `ESCAPE` table; everything else, including non-ASCII
+/// UTF-8, is written as it is). Eight bytes at a time: this check runs for
+/// every key and string of every sealed document.
+fn needs_escape(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut buf = [0u8; 8];
+        buf.copy_from_slice(word);
+        if word_needs_escape(u64::from_le_bytes(buf)) {
+            return true;
         }
     }
+    // The tail, padded with a byte that needs no escape.
+    let tail = words.remainder();
+    let mut buf = [b'a'; 8];
+    buf[..tail.len()].copy_from_slice(tail);
+    word_needs_escape(u64::from_le_bytes(buf))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `x` is below 0x20, `"` or `\\` ("Determine if a word
+/// has a byte less than n" and "has a zero byte", Sean Eron Anderson, *Bit
+/// Twiddling Hacks*: exact as a yes/no answer for n ≤ 128).
+fn word_needs_escape(x: u64) -> bool {
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS != 0;
+    below(x, 0x20)
+        || below(x ^ (ONES * u64::from(b'"')), 1)
+        || below(x ^ (ONES * u64::from(b'\\')), 1)
+}
+
+/// Key order: bytewise, deciding on the first byte where it can (most keys of
+/// one object differ there) before comparing whole slices.
+fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    match (a.first(), b.first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
+    }
+}
+
+/// Writes a string the way `serde_json` does.
+fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    if needs_escape(s) {
+        return serde_json::to_writer(out, s).map_err(|e| CanonicalError(e.to_string()));
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
+/// `CompactFormatter` writes into a `Vec<u8>`, which cannot fail.
+fn io(result: std::io::Result<()>) -> Result<()> {
+    result.map_err(|e| CanonicalError(e.to_string()))
+}
+
+struct Canonical<'a> {
+    out: &'a mut Vec<u8>,
+    scratch: &'a mut Scratch,
+}
+
+/// An object being written: members go into the output as they arrive
+/// (`"key":value`, comma-separated), each recorded on the shared member
+/// stack; at the end they are put in key order unless they are in order
+/// already.
+struct Object<'a> {
+    out: &'a mut Vec<u8>,
+    scratch: &'a mut Scratch,
+    /// Where the body (after `{`) starts.
+    body_start: usize,
+    /// Where this object's members start on the shared stack.
+    base: usize,
+    /// A map key written, waiting for its value: the key and its member's start.
+    pending: Option<(Key, usize)>,
+    /// For `{"Variant": {...}}`: the variant name wrapping the object.
+    variant: bool,
 }
 
 impl<'a> Object<'a> {
     fn new(
         out: &'a mut Vec<u8>,
-        len: Option<usize>,
+        scratch: &'a mut Scratch,
         variant: Option<&'static str>,
     ) -> Result<Self> {
         if let Some(variant) = variant {
             out.push(b'{');
-            json_scalar(out, variant)?;
+            write_str(out, variant)?;
             out.push(b':');
         }
         out.push(b'{');
-        let body_start = out.len();
+        scratch.depth += 1;
         Ok(Object {
+            body_start: out.len(),
+            base: scratch.members.len(),
             out,
-            body_start,
-            members: Vec::with_capacity(len.unwrap_or(8)),
-            pending_key: None,
+            scratch,
+            pending: None,
             variant: variant.is_some(),
         })
     }
 
-    fn member<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<()> {
-        if !self.members.is_empty() {
+    /// Writes the separator before a member and returns where the member starts.
+    fn begin_member(&mut self) -> usize {
+        if self.scratch.members.len() > self.base {
             self.out.push(b',');
         }
-        let start = self.out.len();
-        json_scalar(self.out, key.as_str())?;
+        self.out.len()
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, key: Key, start: usize, value: &T) -> Result<()> {
         self.out.push(b':');
+        let value_offset = self.out.len() - start;
         value.serialize(Canonical {
             out: &mut *self.out,
+            scratch: &mut *self.scratch,
         })?;
-        self.members.push((key, start, self.out.len()));
+        let end = self.out.len();
+        self.scratch.members.push(Member {
+            key,
+            start,
+            end,
+            value_offset,
+        });
         Ok(())
     }
 
-    fn finish(mut self) -> Result<()> {
-        let sorted = self
-            .members
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        let start = self.begin_member();
+        write_str(self.out, key)?;
+        self.value(Key::Field(key), start, value)
+    }
+
+    fn finish(self) -> Result<()> {
+        let Object {
+            out,
+            scratch,
+            body_start,
+            base,
+            variant,
+            ..
+        } = self;
+        let top_level = scratch.depth == 1 && !variant;
+        let members = &mut scratch.members[base..];
+        let sorted = members
             .windows(2)
-            .all(|pair| pair[0].0.as_bytes() < pair[1].0.as_bytes());
-        if !sorted {
-            // Stable sort; of repeated keys the last one wins, as in a map.
-            self.members
-                .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            self.members.reverse();
-            self.members
-                .dedup_by(|later, earlier| later.0.as_bytes() == earlier.0.as_bytes());
-            self.members.reverse();
-            let body = self.out.split_off(self.body_start);
-            for (n, (_, start, end)) in self.members.iter().enumerate() {
-                if n > 0 {
-                    self.out.push(b',');
+            .all(|pair| key_order(pair[0].key.bytes(out), pair[1].key.bytes(out)).is_lt());
+        let watch = scratch.watch.filter(|_| top_level).map(str::as_bytes);
+        if sorted {
+            if let Some(name) = watch
+                && let Some(m) = members.iter().find(|m| m.key.bytes(out) == name)
+            {
+                scratch.watched = Some(m.start + m.value_offset..m.end);
+            }
+        } else {
+            scratch.reordered += 1;
+            // Repeated keys stay in arrival order (starts grow with arrival),
+            // and of repeated keys the last one wins, as in a map.
+            members.sort_unstable_by(|a, b| {
+                key_order(a.key.bytes(out), b.key.bytes(out)).then(a.start.cmp(&b.start))
+            });
+            scratch.body.clear();
+            scratch.body.extend_from_slice(&out[body_start..]);
+            let body = &scratch.body;
+            // Written keys are read from the body copy from here on.
+            out.truncate(body_start);
+            let mut first = true;
+            for i in 0..members.len() {
+                let m = &members[i];
+                let repeated = members.get(i + 1).is_some_and(|next| {
+                    key_bytes(&next.key, body, body_start) == key_bytes(&m.key, body, body_start)
+                });
+                if repeated {
+                    continue;
                 }
-                let (start, end) = (start - self.body_start, end - self.body_start);
-                self.out.extend_from_slice(&body[start..end]);
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                let new_start = out.len();
+                out.extend_from_slice(&body[m.start - body_start..m.end - body_start]);
+                if watch.is_some_and(|name| key_bytes(&m.key, body, body_start) == name) {
+                    scratch.watched = Some(new_start + m.value_offset..out.len());
+                }
             }
         }
-        self.out.push(b'}');
-        if self.variant {
-            self.out.push(b'}');
+        scratch.members.truncate(base);
+        scratch.depth -= 1;
+        out.push(b'}');
+        if variant {
+            out.push(b'}');
         }
         Ok(())
     }
@@ -150,22 +346,28 @@ impl<'a> Object<'a> {
 /// Elements of an array, written in place.
 struct Array<'a> {
     out: &'a mut Vec<u8>,
+    scratch: &'a mut Scratch,
     first: bool,
-    variant: Option<&'static str>,
+    variant: bool,
 }
 
 impl<'a> Array<'a> {
-    fn new(out: &'a mut Vec<u8>, variant: Option<&'static str>) -> Result<Self> {
+    fn new(
+        out: &'a mut Vec<u8>,
+        scratch: &'a mut Scratch,
+        variant: Option<&'static str>,
+    ) -> Result<Self> {
         if let Some(variant) = variant {
             out.push(b'{');
-            json_scalar(out, variant)?;
+            write_str(out, variant)?;
             out.push(b':');
         }
         out.push(b'[');
         Ok(Array {
             out,
+            scratch,
             first: true,
-            variant,
+            variant: variant.is_some(),
         })
     }
 
@@ -176,16 +378,25 @@ impl<'a> Array<'a> {
         self.first = false;
         value.serialize(Canonical {
             out: &mut *self.out,
+            scratch: &mut *self.scratch,
         })
     }
 
     fn finish(self) -> Result<()> {
         self.out.push(b']');
-        if self.variant.is_some() {
+        if self.variant {
             self.out.push(b'}');
         }
         Ok(())
     }
+}
+
+macro_rules! integer {
+    ($($method:ident: $ty:ty => $write:ident),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<()> {
+            io(CompactFormatter.$write(self.out, v))
+        })*
+    };
 }
 
 impl<'a> ser::Serializer for Canonical<'a> {
@@ -200,47 +411,40 @@ impl<'a> ser::Serializer for Canonical<'a> {
     type SerializeStructVariant = Object<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<()> {
-        json_scalar(self.out, &v)
+        io(CompactFormatter.write_bool(self.out, v))
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        json_scalar(self.out, &v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        json_scalar(self.out, &v)
+    integer! {
+        serialize_i8: i8 => write_i8,
+        serialize_i16: i16 => write_i16,
+        serialize_i32: i32 => write_i32,
+        serialize_i64: i64 => write_i64,
+        serialize_i128: i128 => write_i128,
+        serialize_u8: u8 => write_u8,
+        serialize_u16: u16 => write_u16,
+        serialize_u32: u32 => write_u32,
+        serialize_u64: u64 => write_u64,
+        serialize_u128: u128 => write_u128,
     }
     fn serialize_f32(self, v: f32) -> Result<()> {
         // `serde_json::Value` widens f32 to f64 before printing; so does the canonical form.
         self.serialize_f64(f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> Result<()> {
-        json_scalar(self.out, &v)
+        // As `serde_json`'s serializer: non-finite numbers are `null`.
+        if v.is_finite() {
+            io(CompactFormatter.write_f64(self.out, v))
+        } else {
+            self.serialize_none()
+        }
     }
     fn serialize_char(self, v: char) -> Result<()> {
-        json_scalar(self.out, &v)
+        write_str(self.out, v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<()> {
-        json_scalar(self.out, v)
+        write_str(self.out, v)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        json_scalar(self.out, v)
+        serde_json::to_writer(self.out, v).map_err(|e| CanonicalError(e.to_string()))
     }
     fn serialize_none(self) -> Result<()> {
         self.out.extend_from_slice(b"null");
@@ -256,7 +460,7 @@ impl<'a> ser::Serializer for Canonical<'a> {
         self.serialize_none()
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
-        json_scalar(self.out, variant)
+        write_str(self.out, variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -273,22 +477,23 @@ impl<'a> ser::Serializer for Canonical<'a> {
         value: &T,
     ) -> Result<()> {
         self.out.push(b'{');
-        json_scalar(self.out, variant)?;
+        write_str(self.out, variant)?;
         self.out.push(b':');
         value.serialize(Canonical {
             out: &mut *self.out,
+            scratch: &mut *self.scratch,
         })?;
         self.out.push(b'}');
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>> {
-        Array::new(self.out, None)
+        Array::new(self.out, self.scratch, None)
     }
     fn serialize_tuple(self, _len: usize) -> Result<Array<'a>> {
-        Array::new(self.out, None)
+        Array::new(self.out, self.scratch, None)
     }
     fn serialize_tuple_struct(self, _: &'static str, _len: usize) -> Result<Array<'a>> {
-        Array::new(self.out, None)
+        Array::new(self.out, self.scratch, None)
     }
     fn serialize_tuple_variant(
         self,
@@ -297,22 +502,22 @@ impl<'a> ser::Serializer for Canonical<'a> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Array<'a>> {
-        Array::new(self.out, Some(variant))
+        Array::new(self.out, self.scratch, Some(variant))
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<Object<'a>> {
-        Object::new(self.out, len, None)
+    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a>> {
+        Object::new(self.out, self.scratch, None)
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Object<'a>> {
-        Object::new(self.out, Some(len), None)
+    fn serialize_struct(self, _: &'static str, _len: usize) -> Result<Object<'a>> {
+        Object::new(self.out, self.scratch, None)
     }
     fn serialize_struct_variant(
         self,
         _: &'static str,
         _: u32,
         variant: &'static str,
-        len: usize,
+        _len: usize,
     ) -> Result<Object<'a>> {
-        Object::new(self.out, Some(len), Some(variant))
+        Object::new(self.out, self.scratch, Some(variant))
     }
 }
 
@@ -339,15 +544,17 @@ impl ser::SerializeMap for Object<'_> {
     type Ok = ();
     type Error = CanonicalError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
-        self.pending_key = Some(key.serialize(KeySerializer)?);
+        let start = self.begin_member();
+        let key = key.serialize(KeyWriter { out: self.out })?;
+        self.pending = Some((key, start));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        let key = self
-            .pending_key
+        let (key, start) = self
+            .pending
             .take()
             .ok_or_else(|| CanonicalError("map value without a key".to_owned()))?;
-        self.member(Key::Owned(key), value)
+        self.value(key, start, value)
     }
     fn end(self) -> Result<()> {
         self.finish()
@@ -364,7 +571,7 @@ macro_rules! struct_impl {
                 key: &'static str,
                 value: &T,
             ) -> Result<()> {
-                self.member(Key::Field(key), value)
+                self.field(key, value)
             }
             fn end(self) -> Result<()> {
                 self.finish()
@@ -375,86 +582,89 @@ macro_rules! struct_impl {
 struct_impl!(SerializeStruct);
 struct_impl!(SerializeStructVariant);
 
-/// Map keys: strings, and the scalars `serde_json` turns into strings.
-struct KeySerializer;
+/// Map keys: strings, and the scalars `serde_json` turns into strings,
+/// written as JSON strings; returns the key to sort by.
+struct KeyWriter<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl KeyWriter<'_> {
+    fn text(self, key: &str) -> Result<Key> {
+        if needs_escape(key) {
+            write_str(self.out, key)?;
+            return Ok(Key::Owned(key.to_owned()));
+        }
+        let start = self.out.len() + 1;
+        write_str(self.out, key)?;
+        Ok(Key::Written(start..start + key.len()))
+    }
+}
 
 fn key_error() -> CanonicalError {
     CanonicalError("a map key must be a string".to_owned())
 }
 
-impl ser::Serializer for KeySerializer {
-    type Ok = String;
-    type Error = CanonicalError;
-    type SerializeSeq = ser::Impossible<String, CanonicalError>;
-    type SerializeTuple = ser::Impossible<String, CanonicalError>;
-    type SerializeTupleStruct = ser::Impossible<String, CanonicalError>;
-    type SerializeTupleVariant = ser::Impossible<String, CanonicalError>;
-    type SerializeMap = ser::Impossible<String, CanonicalError>;
-    type SerializeStruct = ser::Impossible<String, CanonicalError>;
-    type SerializeStructVariant = ser::Impossible<String, CanonicalError>;
+macro_rules! integer_key {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<Key> {
+            self.text(&v.to_string())
+        })*
+    };
+}
 
-    fn serialize_str(self, v: &str) -> Result<String> {
-        Ok(v.to_owned())
+impl ser::Serializer for KeyWriter<'_> {
+    type Ok = Key;
+    type Error = CanonicalError;
+    type SerializeSeq = ser::Impossible<Key, CanonicalError>;
+    type SerializeTuple = ser::Impossible<Key, CanonicalError>;
+    type SerializeTupleStruct = ser::Impossible<Key, CanonicalError>;
+    type SerializeTupleVariant = ser::Impossible<Key, CanonicalError>;
+    type SerializeMap = ser::Impossible<Key, CanonicalError>;
+    type SerializeStruct = ser::Impossible<Key, CanonicalError>;
+    type SerializeStructVariant = ser::Impossible<Key, CanonicalError>;
+
+    fn serialize_str(self, v: &str) -> Result<Key> {
+        self.text(v)
     }
-    fn serialize_char(self, v: char) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<Key> {
+        self.text(v.encode_utf8(&mut [0; 4]))
     }
-    fn serialize_bool(self, v: bool) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_bool(self, v: bool) -> Result<Key> {
+        self.text(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Result<String> {
-        Ok(v.to_string())
+    integer_key! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
     }
-    fn serialize_i16(self, v: i16) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String> {
-        Ok(v.to_string())
-    }
-    fn serialize_f32(self, _: f32) -> Result<String> {
+    fn serialize_f32(self, _: f32) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_f64(self, _: f64) -> Result<String> {
+    fn serialize_f64(self, _: f64) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_none(self) -> Result<String> {
+    fn serialize_none(self) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_unit(self) -> Result<String> {
+    fn serialize_unit(self) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Key> {
         Err(key_error())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<String> {
-        Ok(v.to_owned())
+    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<Key> {
+        self.text(v)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<String> {
+    ) -> Result<Key> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -463,7 +673,7 @@ impl ser::Serializer for KeySerializer {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String> {
+    ) -> Result<Key> {
         Err(key_error())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
@@ -624,5 +834,52 @@ mod tests {
         fn matches_the_value_tree_form(doc in arb_json()) {
             prop_assert_eq!(canonical(&doc), via_value_tree(&doc));
         }
+
+        /// A top-level member cut out of a document is that member's own
+        /// canonical form, whether or not the document's keys arrived in order.
+        #[test]
+        fn a_cut_member_is_its_own_canonical_form(
+            members in prop::collection::vec(("[a-f]{1,3}", arb_json()), 1..8),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            // A map in arrival order (a Vec of pairs serialised as a map), so
+            // unsorted and repeated keys both occur; the last repeat wins.
+            struct InOrder<'a>(&'a [(String, Value)]);
+            impl Serialize for InOrder<'_> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    let mut map = s.serialize_map(Some(self.0.len()))?;
+                    for (k, v) in self.0 {
+                        map.serialize_entry(k, v)?;
+                    }
+                    map.end()
+                }
+            }
+            let name: &'static str = Box::leak(members[pick.index(members.len())].0.clone().into_boxed_str());
+            let last = members.iter().rev().find(|(k, _)| k == name).unwrap();
+            let (doc, range) = to_canonical_vec_with_member(&InOrder(&members), Some(name)).unwrap();
+            let range = range.expect("the member is present");
+            let expected = canonical(&last.1);
+            prop_assert_eq!(&doc[range], expected.as_bytes());
+            let as_map: serde_json::Map<String, Value> = members.iter().cloned().collect();
+            prop_assert_eq!(String::from_utf8(doc).unwrap(), via_value_tree(&Value::Object(as_map)));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_word_escape_check_is_the_byte_check(s in "[\"\\\\\u{0}-\u{7f}é€😀]{0,40}") {
+            let bytewise = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+            prop_assert_eq!(needs_escape(&s), bytewise);
+        }
+    }
+
+    #[test]
+    fn a_missing_member_has_no_range() {
+        let (_, range) = to_canonical_vec_with_member(&Inner { b: "x", a: 1 }, Some("c")).unwrap();
+        assert!(range.is_none());
+        let nested = serde_json::json!({"a": {"energy_flows": 1}});
+        let (_, range) = to_canonical_vec_with_member(&nested, Some("energy_flows")).unwrap();
+        assert!(range.is_none(), "only top-level members are cut out");
     }
 }

@@ -50,24 +50,25 @@ pub struct Finding {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnergyBalance {
-    pub total_input_kwh: f64,
-    pub total_output_kwh: f64,
-    /// Σ input − Σ output: every loss, measured or not.
-    pub total_losses_kwh: f64,
-    /// `measured` when the request measured losses (and they were included),
-    /// `by_difference` otherwise.
-    pub losses_method: String,
-    pub measured_losses_kwh: Option<f64>,
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
+    /// The closure residual in percent of input; `null` when losses were not
+    /// measured (a balance by difference closes by construction: nothing to check).
+    pub closure_percent: Option<f64>,
     /// Losses computed from process measurements (heat-loss method), when the
     /// calculation is process-based.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub computed_losses_kwh: Option<f64>,
+    /// `measured` when the request measured losses (and they were included),
+    /// `by_difference` otherwise.
+    pub losses_method: String,
+    pub measured_losses_kwh: Option<f64>,
+    pub threshold_percent: f64,
+    pub total_input_kwh: f64,
+    /// Σ input − Σ output: every loss, measured or not.
+    pub total_losses_kwh: f64,
+    pub total_output_kwh: f64,
     /// Σ input − Σ output − measured losses.
     pub unaccounted_kwh: Option<f64>,
-    /// The closure residual in percent of input; `null` when losses were not
-    /// measured (a balance by difference closes by construction: nothing to check).
-    pub closure_percent: Option<f64>,
-    pub threshold_percent: f64,
     pub within_threshold: Option<bool>,
 }
 
@@ -84,63 +85,67 @@ pub struct LossItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataQuality {
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
     /// Share of expected data present, 0–1. Inline energies are complete.
     pub completeness: f64,
+    pub data_point_count: u64,
     /// 0–100.
     pub score: f64,
-    pub data_point_count: u64,
 }
 
 /// The flows of the calculation in kWh, as stored in the `energy_flows`
 /// column (the input of Sankey diagrams).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnergyFlows {
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
     pub inputs: BTreeMap<String, f64>,
-    pub outputs: BTreeMap<String, f64>,
     pub losses: BTreeMap<String, f64>,
+    pub outputs: BTreeMap<String, f64>,
 }
 
 /// Everything the engine concludes from one input. Deterministic: the same
 /// input and settings give a byte-identical canonical JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalculationResult {
-    pub status: ResultStatus,
-    /// First-law efficiency in percent; `null` when input is zero.
-    pub efficiency: Option<f64>,
-    pub energy_balance: EnergyBalance,
-    pub loss_breakdown: Vec<LossItem>,
-    pub warnings: Vec<Finding>,
-    /// Rules broken in strict mode; non-empty exactly when `status` is failed.
-    pub violations: Vec<Finding>,
-    pub data_quality: DataQuality,
-    pub energy_flows: EnergyFlows,
-    pub method: String,
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
     pub basis: Basis,
-    pub formulas: Vec<String>,
-    /// Process calculations: both ASME PTC 4 methods side by side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub methods: Option<Methods>,
-    /// Process calculations: exergy input, product, destruction and
-    /// second-law efficiency (`thermo::exergy::SecondLaw`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub second_law: Option<serde_json::Value>,
-    /// Process calculations: the full analysis (streams, combustion,
-    /// surfaces, losses in kW) as `thermo::boiler::ProcessResult`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub process: Option<serde_json::Value>,
+    pub data_quality: DataQuality,
     /// Calculations from stored readings: the per-channel data-quality report
     /// (completeness, counts, shares, stale channels, energies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_quality_details: Option<serde_json::Value>,
+    /// First-law efficiency in percent; `null` when input is zero.
+    pub efficiency: Option<f64>,
+    pub energy_balance: EnergyBalance,
+    pub energy_flows: EnergyFlows,
+    pub formulas: Vec<String>,
+    pub loss_breakdown: Vec<LossItem>,
+    pub method: String,
+    /// Process calculations: both ASME PTC 4 methods side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Methods>,
+    /// Process calculations: the full analysis (streams, combustion,
+    /// surfaces, losses in kW) as `thermo::boiler::ProcessResult`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<serde_json::Value>,
+    /// Process calculations: exergy input, product, destruction and
+    /// second-law efficiency (`thermo::exergy::SecondLaw`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_law: Option<serde_json::Value>,
+    pub status: ResultStatus,
+    /// Rules broken in strict mode; non-empty exactly when `status` is failed.
+    pub violations: Vec<Finding>,
+    pub warnings: Vec<Finding>,
 }
 
 /// The efficiency by each method that could be applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Methods {
-    pub input_output: Option<MethodOutcome>,
-    pub heat_loss: Option<MethodOutcome>,
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
     /// Input-output minus heat-loss, percentage points.
     pub difference_pct: Option<f64>,
+    pub heat_loss: Option<MethodOutcome>,
+    pub input_output: Option<MethodOutcome>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ pub mod readings;
 pub mod request;
 pub mod settings;
 pub mod steam;
+pub mod timestamp;
 pub mod verify;
 
 pub use engine::{CalculationResult, ResultStatus, evaluate};

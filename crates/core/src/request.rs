@@ -15,7 +15,6 @@ use thermo::boiler::ProcessSpec;
 use thermo::exergy::DeadState;
 use thermo::units::EnergyUnit;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::error::{CoreError, FieldProblem};
 
@@ -36,32 +35,34 @@ pub enum Basis {
 /// The period a calculation covers, normalised to UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimePeriod {
-    #[serde(with = "time::serde::rfc3339")]
-    pub start: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
+    #[serde(with = "crate::timestamp::rfc3339")]
     pub end: OffsetDateTime,
+    #[serde(with = "crate::timestamp::rfc3339")]
+    pub start: OffsetDateTime,
 }
 
 /// What the engine computes from: every energy in kWh, keyed by stream name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NormalizedInput {
-    pub facility_id: String,
-    pub time_period: TimePeriod,
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
     pub basis: Basis,
+    /// The environment of the second-law analysis (default 25 °C, 101.325 kPa).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_state: Option<DeadState>,
     pub energy_input_kwh: BTreeMap<String, f64>,
-    pub energy_output_kwh: BTreeMap<String, f64>,
     /// Measured losses by category, when the request gave any.
     pub energy_losses_kwh: Option<BTreeMap<String, f64>>,
+    pub energy_output_kwh: BTreeMap<String, f64>,
+    pub facility_id: String,
     /// Measured process quantities (fuel, steam, flue gas, surfaces, ...):
     /// the engine derives the energies from them with `thermo::boiler`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<ProcessSpec>,
-    /// The environment of the second-law analysis (default 25 °C, 101.325 kPa).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dead_state: Option<DeadState>,
     /// Computed from stored meter readings: what the aggregation found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readings: Option<ReadingsBasis>,
+    pub time_period: TimePeriod,
 }
 
 /// The data behind a calculation from stored readings, kept in its canonical
@@ -298,15 +299,21 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
         let unit = default_unit.unwrap_or(EnergyUnit::KWh);
         let mut out = BTreeMap::new();
         for (key, value) in map.0 {
-            let path = format!("{name}.{key}");
+            // Paths are spelled only for a problem: formatting them for every
+            // value cost more than the rest of the validation.
             if let Err(rule) = check_name(&key, false) {
-                problems.push(FieldProblem::new(path.clone(), format!("name {rule}")));
+                problems.push(FieldProblem::new(
+                    format!("{name}.{key}"),
+                    format!("name {rule}"),
+                ));
             }
-            match value.to_kwh(unit, &path, &mut conversions) {
+            match value.to_kwh(unit, &mut conversions) {
                 Ok(kwh) => {
                     out.insert(key, kwh);
                 }
-                Err(problem) => problems.push(problem),
+                Err((at, rule)) => {
+                    problems.push(FieldProblem::new(format!("{name}.{key}{at}"), rule))
+                }
             }
         }
         Some(out)
@@ -406,7 +413,7 @@ fn validate_period(
             problems.push(FieldProblem::new(field, "is required"));
             return None;
         };
-        match OffsetDateTime::parse(&text, &Rfc3339) {
+        match crate::timestamp::parse_rfc3339(&text) {
             // An instant late in year 9999 with a negative offset is in year 10000 in UTC.
             Ok(t) => match t.checked_to_offset(time::UtcOffset::UTC) {
                 Some(utc) => Some(utc),
@@ -518,25 +525,22 @@ enum EnergyValueDto {
 }
 
 impl EnergyValueDto {
+    /// The value in kWh; a problem is given as the path below the value's
+    /// own (`""`, `".unit"` or `".value"`) and the rule.
     fn to_kwh(
         &self,
         default_unit: EnergyUnit,
-        path: &str,
         conversions: &mut Vec<UnitConversion>,
-    ) -> Result<f64, FieldProblem> {
+    ) -> Result<f64, (&'static str, String)> {
         let (value, unit, value_path) = match self {
-            EnergyValueDto::Plain(v) => (*v, default_unit, path.to_owned()),
+            EnergyValueDto::Plain(v) => (*v, default_unit, ""),
             EnergyValueDto::WithUnit { value, unit } => {
-                let unit = EnergyUnit::parse(unit)
-                    .map_err(|err| FieldProblem::new(format!("{path}.unit"), err.to_string()))?;
-                (*value, unit, format!("{path}.value"))
+                let unit = EnergyUnit::parse(unit).map_err(|err| (".unit", err.to_string()))?;
+                (*value, unit, ".value")
             }
         };
         if !value.is_finite() || value < 0.0 {
-            return Err(FieldProblem::new(
-                value_path,
-                "must be a finite number >= 0",
-            ));
+            return Err((value_path, "must be a finite number >= 0".to_owned()));
         }
         if unit != EnergyUnit::KWh {
             conversions.push(UnitConversion {
@@ -547,10 +551,7 @@ impl EnergyValueDto {
         }
         let kwh = unit.to_kwh(value);
         if !kwh.is_finite() {
-            return Err(FieldProblem::new(
-                value_path,
-                "is too large once converted to kWh",
-            ));
+            return Err((value_path, "is too large once converted to kWh".to_owned()));
         }
         Ok(kwh)
     }

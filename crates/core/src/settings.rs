@@ -16,19 +16,20 @@ pub enum CalculationMode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EngineSettings {
-    pub mode: CalculationMode,
+    // Fields in key order: the canonical writer then seals without sorting (core::canonical).
     /// `ALLOW_NEGATIVE_EFFICIENCY`.
     pub allow_negative_efficiency: bool,
-    /// `ENERGY_BALANCE_THRESHOLD`: the largest |closure| accepted, as a fraction of input.
-    pub energy_balance_threshold: f64,
     /// `ENERGY_BALANCE_CHECK_ENABLED`.
     pub energy_balance_check_enabled: bool,
+    /// `ENERGY_BALANCE_THRESHOLD`: the largest |closure| accepted, as a fraction of input.
+    pub energy_balance_threshold: f64,
     /// `INCLUDE_ENERGY_LOSSES`: use measured losses in the balance and breakdown.
     pub include_energy_losses: bool,
     /// `MIN_DATA_COMPLETENESS`: the least completeness (0–1) of every channel
     /// of a calculation from stored readings.
     #[serde(default = "default_min_completeness")]
     pub min_data_completeness: f64,
+    pub mode: CalculationMode,
 }
 
 fn default_min_completeness() -> f64 {

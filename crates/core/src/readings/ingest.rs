@@ -24,7 +24,6 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 use crate::error::{CoreError, FieldProblem};
@@ -354,7 +353,7 @@ impl<'a> RowChecker<'a> {
                 fail("timestamp", "is required".to_owned());
                 None
             }
-            Some(text) => match OffsetDateTime::parse(text, &Rfc3339) {
+            Some(text) => match crate::timestamp::parse_rfc3339(text) {
                 Err(_) => {
                     fail(
                         "timestamp",
