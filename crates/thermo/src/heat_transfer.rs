@@ -144,7 +144,7 @@ pub fn surface_loss(
     default_ambient_c: f64,
     field: &str,
 ) -> Result<SurfaceLoss, ThermoError> {
-    let f = |name: &str| format!("{field}.{name}");
+    let f = |name: &'static str| crate::fuels::FieldPath(field, name);
     let area = check_range(&f("area_m2"), s.area_m2, 0.0, 1e6, "m²")?;
     let ts_c = check_range(&f("temperature_c"), s.temperature_c, -50.0, 1500.0, "°C")?;
     let eps = check_range(&f("emissivity"), s.emissivity, 0.0, 1.0, "")?;
@@ -179,7 +179,7 @@ pub fn surface_loss(
     let beta = 1.0 / film;
     let ra_of = |l: f64| G_M_S2 * beta * dt.abs() * l.powi(3) / (nu_air * nu_air) * pr;
 
-    let length = |name: &str, v: Option<f64>, default: f64| -> Result<f64, ThermoError> {
+    let length = |name: &'static str, v: Option<f64>, default: f64| -> Result<f64, ThermoError> {
         match v {
             Some(x) => check_range(&f(name), x, 1e-4, 1000.0, "m"),
             None => Ok(default),
@@ -399,7 +399,7 @@ pub fn opening_loss(
     default_ambient_c: f64,
     field: &str,
 ) -> Result<OpeningLoss, ThermoError> {
-    let f = |name: &str| format!("{field}.{name}");
+    let f = |name: &'static str| crate::fuels::FieldPath(field, name);
     let area = check_range(&f("area_m2"), o.area_m2, 0.0, 1e4, "m²")?;
     let tf_c = check_range(
         &f("furnace_temperature_c"),

@@ -176,7 +176,7 @@ pub struct MoistAir {
 
 /// Resolves a moist-air state; `field` is the JSON path for errors.
 pub fn moist_air(spec: &MoistAirSpec, p_kpa: f64, field: &str) -> Result<MoistAir, ThermoError> {
-    let f = |n: &str| format!("{field}.{n}");
+    let f = |n: &'static str| crate::fuels::FieldPath(field, n);
     let t = check_range(&f("temperature_c"), spec.temperature_c, -100.0, 200.0, "°C")?;
     let pws = saturation_pressure_kpa(t);
     let given = [

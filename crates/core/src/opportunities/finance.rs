@@ -10,7 +10,7 @@
 //!   `NPV = −I + S a(r, N)`, `a = (1 − (1 + r)^−N) / r` (a = N at r = 0).
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::ToPrimitive;
 
 /// `base^n` by squaring (exact in decimal arithmetic up to its 28 digits).
 fn powu(base: Decimal, mut n: u32) -> Option<Decimal> {
@@ -95,13 +95,17 @@ pub fn irr_constant(invest: Decimal, saving: Decimal, years: u32) -> Option<Deci
         return None;
     }
     let f = |r| npv_constant(r, invest, saving, years);
-    if let Some(guess) = irr_constant_f64(invest, saving, years).and_then(Decimal::from_f64) {
+    // The seed to 12 decimals, built from an integer (a general f64 to
+    // decimal conversion costs as much as the two confirming evaluations).
+    let seed = irr_constant_f64(invest, saving, years)
+        .filter(|r| r.abs() <= 1e3)
+        .map(|r| Decimal::new((r * 1e12).round() as i64, 12));
+    if let Some(guess) = seed {
         let h = Decimal::new(1, 10);
-        let (lo, hi) = (guess.round_dp(12) - h, guess.round_dp(12) + h);
-        if let (Some(a), Some(b)) = (f(lo), f(hi))
+        if let (Some(a), Some(b)) = (f(guess - h), f(guess + h))
             && (a > Decimal::ZERO) != (b > Decimal::ZERO)
         {
-            return Some(guess.round_dp(12));
+            return Some(guess);
         }
     }
     solve(lowest_defined(&f)?, Decimal::new(10, 0), f)

@@ -205,6 +205,33 @@ fn conditions_of_furnace(f: &FurnaceSpec) -> CombustionConditions {
     }
 }
 
+/// An `f64` for messages with a fixed number of decimals (`{:.1}`), formatted
+/// from the rounded integer: `f64`'s exact-precision formatting took a tenth
+/// of the whole appraisal. A tie may round the other way than `{:.1}`'s
+/// exact binary expansion (`tests::fixed_is_within_half_a_unit`); these are
+/// human-readable reasons, never stored figures.
+pub(crate) struct Fixed(pub f64);
+
+impl std::fmt::Display for Fixed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        match f.precision() {
+            Some(dp @ 0..=6) if x.is_finite() && x.abs() < 1e12 => {
+                let scale = 10u64.pow(dp as u32);
+                let n = (x * scale as f64).round();
+                let sign = if n < 0.0 { "-" } else { "" };
+                let n = n.abs() as u64;
+                if dp == 0 {
+                    write!(f, "{sign}{n}")
+                } else {
+                    write!(f, "{sign}{}.{:0dp$}", n / scale, n % scale)
+                }
+            }
+            _ => std::fmt::Display::fmt(&x, f),
+        }
+    }
+}
+
 /// Excess-air trim to the target O2 at the same flue-gas temperature.
 pub(crate) fn excess_air_trim(f: &Fired, target: Option<f64>) -> MeasurePhysics {
     let (id, title) = ("excess_air_trim", "Trim excess air (O2 trim control)");
@@ -214,7 +241,10 @@ pub(crate) fn excess_air_trim(f: &Fired, target: Option<f64>) -> MeasurePhysics 
         return MeasurePhysics::not_applicable(
             id,
             title,
-            format!("O2 is {now:.2} % dry, already within 0.5 point of the {target} % target"),
+            format!(
+                "O2 is {now:.2} % dry, already within 0.5 point of the {target} % target",
+                now = Fixed(now)
+            ),
         );
     }
     let Some(ah) = f.available_heat_at(f.flue.temperature_c, Some(target)) else {
@@ -230,7 +260,8 @@ pub(crate) fn excess_air_trim(f: &Fired, target: Option<f64>) -> MeasurePhysics 
         title,
         applicable: saved > 0.0,
         reason: format!(
-            "O2 from {now:.2} % to {target} % dry at the same flue-gas temperature; keep CO under control while trimming"
+            "O2 from {now:.2} % to {target} % dry at the same flue-gas temperature; keep CO under control while trimming",
+            now = Fixed(now)
         ),
         fuel_saved_kw: saved.max(0.0),
         parameters: BTreeMap::from([
@@ -283,7 +314,11 @@ pub(crate) fn economizer(f: &Fired) -> MeasurePhysics {
         return MeasurePhysics::not_applicable(
             id,
             title,
-            format!("flue gas leaves at {now:.1} °C, within 10 K of the {target:.1} °C limit"),
+            format!(
+                "flue gas leaves at {now:.1} °C, within 10 K of the {target:.1} °C limit",
+                now = Fixed(now),
+                target = Fixed(target)
+            ),
         );
     }
     let Some(ah) = f.available_heat_at(target, None) else {
@@ -300,7 +335,9 @@ pub(crate) fn economizer(f: &Fired) -> MeasurePhysics {
         title,
         applicable: saved > 0.0,
         reason: format!(
-            "cool the flue gas from {now:.1} °C to {target:.1} °C (dew point + {DEW_POINT_MARGIN_K} K; feedwater + {ECONOMIZER_APPROACH_K} K)"
+            "cool the flue gas from {now:.1} °C to {target:.1} °C (dew point + {DEW_POINT_MARGIN_K} K; feedwater + {ECONOMIZER_APPROACH_K} K)",
+            now = Fixed(now),
+            target = Fixed(target)
         ),
         fuel_saved_kw: saved.max(0.0),
         parameters: params,
@@ -329,7 +366,11 @@ pub(crate) fn condensing(f: &Fired, return_water_c: Option<f64>) -> MeasurePhysi
         return MeasurePhysics::not_applicable(
             id,
             title,
-            format!("the outlet {t_c:.1} °C is not below the water dew point {dew:.1} °C"),
+            format!(
+                "the outlet {t_c:.1} °C is not below the water dew point {dew:.1} °C",
+                t_c = Fixed(t_c),
+                dew = Fixed(dew)
+            ),
         );
     }
     let (econ, _) = economizer_outlet_c(f);
@@ -378,8 +419,10 @@ pub(crate) fn condensing(f: &Fired, return_water_c: Option<f64>) -> MeasurePhysi
         applicable: saved > 0.0,
         reason: format!(
             "cool the flue gas from {start:.1} °C (after the economizer limit) to {t_c:.1} °C, condensing {:.0} % of its water; needs a heat sink at {:.0} °C",
-            condensed / (n_v * M_H2O).max(1e-12) * 100.0,
-            t_c - CONDENSING_APPROACH_K
+            Fixed(condensed / (n_v * M_H2O).max(1e-12) * 100.0),
+            Fixed(t_c - CONDENSING_APPROACH_K),
+            start = Fixed(start),
+            t_c = Fixed(t_c),
         ),
         fuel_saved_kw: saved.max(0.0),
         parameters: BTreeMap::from([
@@ -454,7 +497,7 @@ pub(crate) fn insulation(
             title,
             format!(
                 "no measured surface is hotter than {:.0} °C",
-                target_c + 5.0
+                Fixed(target_c + 5.0)
             ),
         );
     }
@@ -465,7 +508,8 @@ pub(crate) fn insulation(
         applicable: saved_w > 0.0,
         reason: format!(
             "{count} surface(s), {area:.1} m², to at most {target_c} °C outside; mean thickness {:.0} mm of k = {k} W/(m K) insulation (flat-wall model)",
-            thickness * 1000.0
+            Fixed(thickness * 1000.0),
+            area = Fixed(area),
         ),
         fuel_saved_kw: 0.0, // set by the caller from the heat saved and the efficiency
         parameters: BTreeMap::from([
@@ -503,7 +547,9 @@ pub(crate) fn blowdown(f: &Fired, makeup_c: f64) -> MeasurePhysics {
         applicable: q_kw > 0.0,
         reason: format!(
             "recover {q_kw:.1} kW from {:.0} kg/h of blowdown down to {t_drain:.0} °C into make-up water",
-            bd.mass_flow_kg_h
+            Fixed(bd.mass_flow_kg_h),
+            q_kw = Fixed(q_kw),
+            t_drain = Fixed(t_drain),
         ),
         fuel_saved_kw: saved.max(0.0),
         parameters: BTreeMap::from([
@@ -559,7 +605,7 @@ pub(crate) fn condensate_return(
         applicable: q_kw > 0.0,
         reason: format!(
             "return {:.0} kg/h more condensate at {condensate_c} °C instead of make-up at {makeup_c} °C (water and treatment savings not counted)",
-            extra * 3600.0
+            Fixed(extra * 3600.0)
         ),
         fuel_saved_kw: saved.max(0.0),
         parameters: BTreeMap::from([
@@ -567,5 +613,40 @@ pub(crate) fn condensate_return(
             ("extra_condensate_kg_h", extra * 3600.0),
         ]),
         cost: CostBasis::PerKwSaved(saved.max(0.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fixed;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Against `f64`'s own exact formatting: the same text, or (at a tie
+        /// of the decimal rounding) one unit of the last decimal away.
+        #[test]
+        fn fixed_is_within_half_a_unit(x in -1e9f64..1e9, dp in 0usize..4) {
+            let ours = format!("{:.dp$}", Fixed(x));
+            let std = format!("{x:.dp$}");
+            if ours != std {
+                let unit = 10f64.powi(-(dp as i32));
+                let (a, b): (f64, f64) = (ours.parse().unwrap(), std.parse().unwrap());
+                prop_assert!((a - b).abs() <= unit * 1.000001, "{ours} vs {std}");
+                prop_assert!((a - x).abs() <= unit * 0.500001 + x.abs() * 1e-15, "{ours} for {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_spells_like_std_in_ordinary_cases() {
+        for (x, dp, text) in [
+            (230.0, 1, "230.0"),
+            (5.994, 2, "5.99"),
+            (-0.5, 0, "-1"),
+            (1e15, 1, "1000000000000000.0"),
+        ] {
+            assert_eq!(format!("{:.dp$}", Fixed(x)), text);
+        }
+        assert_eq!(format!("{}", Fixed(0.1)), "0.1");
     }
 }

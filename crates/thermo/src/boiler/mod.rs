@@ -360,7 +360,7 @@ pub struct ProcessResult {
 /// Resolves a water/steam state from any two of p, T, x, h (or one with
 /// `saturated`). `field` is the JSON path for errors.
 pub fn water_state(spec: &WaterStreamSpec, field: &str) -> Result<SteamProperties, ThermoError> {
-    let f = |n: &str| format!("{field}.{n}");
+    let f = |n: &'static str| crate::fuels::FieldPath(field, n);
     let p = spec
         .pressure_mpa
         .map(|v| check_range(&f("pressure_mpa"), v, 611.212e-6, 100.0, "MPa"))

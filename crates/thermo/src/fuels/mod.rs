@@ -557,8 +557,13 @@ impl Fuel {
         let raw = composition.as_array();
         let mut sum = 0.0;
         for (i, v) in raw.iter().enumerate() {
-            let f = format!("{field}.{}", GasComposition::NAMES[i]);
-            check_range(&f, *v, 0.0, 100.0, "%")?;
+            check_range(
+                FieldPath(field, GasComposition::NAMES[i]),
+                *v,
+                0.0,
+                100.0,
+                "%",
+            )?;
             sum += v;
         }
         if !(98.0..=102.0).contains(&sum) {
@@ -748,7 +753,19 @@ fn default_specific_heat(kind: FuelKind, moisture: f64) -> f64 {
 // Input checks shared by the physics modules
 // ---------------------------------------------------------------------------
 
-pub(crate) fn invalid(field: &str, problem: &str) -> ThermoError {
+/// A JSON path `parent.name`, spelled only when an error needs it: the
+/// checks run on every analysis, and formatting every path up front cost
+/// more than the physics of a surface.
+#[derive(Clone, Copy)]
+pub(crate) struct FieldPath<'a>(pub &'a str, pub &'a str);
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+pub(crate) fn invalid(field: impl std::fmt::Display, problem: &str) -> ThermoError {
     ThermoError::Invalid {
         field: field.to_string(),
         problem: problem.to_string(),
@@ -757,7 +774,7 @@ pub(crate) fn invalid(field: &str, problem: &str) -> ThermoError {
 
 /// `value` must be finite and within `lo..=hi` (`unit` for the message).
 pub(crate) fn check_range(
-    field: &str,
+    field: impl std::fmt::Display,
     value: f64,
     lo: f64,
     hi: f64,
