@@ -22,7 +22,7 @@ fn exchanger_side(
 ) -> Result<Side, ThermoError> {
     let field = format!("process.{name}");
     let m_kg_h = check_range(
-        crate::fuels::FieldPath(field, "mass_flow_kg_h"),
+        crate::fuels::FieldPath(&field, "mass_flow_kg_h"),
         s.mass_flow_kg_h,
         0.0,
         1e8,
@@ -62,21 +62,21 @@ fn exchanger_side(
         }
         (None, None, Some(cp), Some(t1), Some(t2)) => {
             let cp = check_range(
-                crate::fuels::FieldPath(field, "specific_heat_kj_kg_k"),
+                crate::fuels::FieldPath(&field, "specific_heat_kj_kg_k"),
                 cp,
                 0.01,
                 50.0,
                 "kJ/(kg K)",
             )?;
             let t1 = check_range(
-                crate::fuels::FieldPath(field, "inlet_temperature_c"),
+                crate::fuels::FieldPath(&field, "inlet_temperature_c"),
                 t1,
                 -100.0,
                 2500.0,
                 "°C",
             )? + 273.15;
             let t2 = check_range(
-                crate::fuels::FieldPath(field, "outlet_temperature_c"),
+                crate::fuels::FieldPath(&field, "outlet_temperature_c"),
                 t2,
                 -100.0,
                 2500.0,
