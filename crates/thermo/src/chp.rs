@@ -459,11 +459,11 @@ pub fn analyze_chp(c: &ChpSpec, dead: &DeadState) -> Result<ChpResult, ThermoErr
         let kw = match (h.energy_kw, h.mass_flow_kg_h, &h.supply, &h.return_) {
             (Some(q), None, None, None) => {
                 heat_exergy_kw = None;
-                check_range(&format!("{field}.energy_kw"), q, 0.0, 1e8, "kW")?
+                check_range(format!("{field}.energy_kw"), q, 0.0, 1e8, "kW")?
             }
             (None, Some(m), Some(s), Some(r)) => {
                 let m =
-                    check_range(&format!("{field}.mass_flow_kg_h"), m, 0.0, 1e8, "kg/h")? / 3600.0;
+                    check_range(format!("{field}.mass_flow_kg_h"), m, 0.0, 1e8, "kg/h")? / 3600.0;
                 let a = water_state(s, &format!("{field}.supply"))?;
                 let b = water_state(r, &format!("{field}.return"))?;
                 if let Some(x) = heat_exergy_kw.as_mut() {
@@ -489,7 +489,7 @@ pub fn analyze_chp(c: &ChpSpec, dead: &DeadState) -> Result<ChpResult, ThermoErr
         };
         let r = annex_ii(category)[h.medium.column()].ok_or_else(|| {
             invalid(
-                &format!("{field}.medium"),
+                format!("{field}.medium"),
                 &format!("Annex II of 2015/2402 has no {category:?} value for this medium"),
             )
         })?;

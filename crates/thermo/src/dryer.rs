@@ -203,11 +203,11 @@ impl DryerResult {
 fn dry_basis(wet: Option<f64>, dry: Option<f64>, field: &str) -> Result<f64, ThermoError> {
     match (wet, dry) {
         (Some(w), None) => {
-            let w = check_range(&format!("{field}_pct_wet"), w, 0.0, 99.9, "%")? / 100.0;
+            let w = check_range(format!("{field}_pct_wet"), w, 0.0, 99.9, "%")? / 100.0;
             Ok(w / (1.0 - w))
         }
         (None, Some(x)) => {
-            Ok(check_range(&format!("{field}_pct_dry"), x, 0.0, 10_000.0, "%")? / 100.0)
+            Ok(check_range(format!("{field}_pct_dry"), x, 0.0, 10_000.0, "%")? / 100.0)
         }
         _ => Err(invalid(
             field,

@@ -145,15 +145,15 @@ pub fn surface_loss(
     field: &str,
 ) -> Result<SurfaceLoss, ThermoError> {
     let f = |name: &'static str| crate::fuels::FieldPath(field, name);
-    let area = check_range(&f("area_m2"), s.area_m2, 0.0, 1e6, "m²")?;
-    let ts_c = check_range(&f("temperature_c"), s.temperature_c, -50.0, 1500.0, "°C")?;
-    let eps = check_range(&f("emissivity"), s.emissivity, 0.0, 1.0, "")?;
+    let area = check_range(f("area_m2"), s.area_m2, 0.0, 1e6, "m²")?;
+    let ts_c = check_range(f("temperature_c"), s.temperature_c, -50.0, 1500.0, "°C")?;
+    let eps = check_range(f("emissivity"), s.emissivity, 0.0, 1.0, "")?;
     let ta_c = match s.ambient_temperature_c {
-        Some(t) => check_range(&f("ambient_temperature_c"), t, -50.0, 60.0, "°C")?,
+        Some(t) => check_range(f("ambient_temperature_c"), t, -50.0, 60.0, "°C")?,
         None => default_ambient_c,
     };
     let wind = match s.wind_speed_m_s {
-        Some(v) => check_range(&f("wind_speed_m_s"), v, 0.0, 50.0, "m/s")?,
+        Some(v) => check_range(f("wind_speed_m_s"), v, 0.0, 50.0, "m/s")?,
         None => 0.0,
     };
     let ts = ts_c + 273.15;
@@ -169,7 +169,7 @@ pub fn surface_loss(
     let film = 0.5 * (ts + ta);
     let air = air_properties(film).map_err(|_| {
         invalid(
-            &f("temperature_c"),
+            f("temperature_c"),
             "gives a film temperature outside 250..=1000 K, the range of the air property table",
         )
     })?;
@@ -181,7 +181,7 @@ pub fn surface_loss(
 
     let length = |name: &'static str, v: Option<f64>, default: f64| -> Result<f64, ThermoError> {
         match v {
-            Some(x) => check_range(&f(name), x, 1e-4, 1000.0, "m"),
+            Some(x) => check_range(f(name), x, 1e-4, 1000.0, "m"),
             None => Ok(default),
         }
     };
@@ -233,10 +233,10 @@ pub fn surface_loss(
         }
         Orientation::Cylinder => {
             let d = match s.diameter_m {
-                Some(d) => check_range(&f("diameter_m"), d, 1e-4, 100.0, "m")?,
+                Some(d) => check_range(f("diameter_m"), d, 1e-4, 100.0, "m")?,
                 None => {
                     return Err(invalid(
-                        &f("diameter_m"),
+                        f("diameter_m"),
                         "is required for orientation \"cylinder\"",
                     ));
                 }
@@ -400,38 +400,38 @@ pub fn opening_loss(
     field: &str,
 ) -> Result<OpeningLoss, ThermoError> {
     let f = |name: &'static str| crate::fuels::FieldPath(field, name);
-    let area = check_range(&f("area_m2"), o.area_m2, 0.0, 1e4, "m²")?;
+    let area = check_range(f("area_m2"), o.area_m2, 0.0, 1e4, "m²")?;
     let tf_c = check_range(
-        &f("furnace_temperature_c"),
+        f("furnace_temperature_c"),
         o.furnace_temperature_c,
         -50.0,
         2500.0,
         "°C",
     )?;
     let eps = match o.emissivity {
-        Some(e) => check_range(&f("emissivity"), e, 0.0, 1.0, "")?,
+        Some(e) => check_range(f("emissivity"), e, 0.0, 1.0, "")?,
         None => 1.0,
     };
     let frac = match o.open_fraction {
-        Some(x) => check_range(&f("open_fraction"), x, 0.0, 1.0, "")?,
+        Some(x) => check_range(f("open_fraction"), x, 0.0, 1.0, "")?,
         None => 1.0,
     };
     let ta_c = match o.ambient_temperature_c {
-        Some(t) => check_range(&f("ambient_temperature_c"), t, -50.0, 60.0, "°C")?,
+        Some(t) => check_range(f("ambient_temperature_c"), t, -50.0, 60.0, "°C")?,
         None => default_ambient_c,
     };
     let view_factor = match (o.view_factor, o.wall_thickness_m) {
-        (Some(v), _) => check_range(&f("view_factor"), v, 0.0, 1.0, "")?,
+        (Some(v), _) => check_range(f("view_factor"), v, 0.0, 1.0, "")?,
         (None, Some(t)) => {
-            let t = check_range(&f("wall_thickness_m"), t, 0.0, 10.0, "m")?;
+            let t = check_range(f("wall_thickness_m"), t, 0.0, 10.0, "m")?;
             match (o.diameter_m, o.width_m, o.height_m) {
                 (Some(d), _, _) => view_factor_coaxial_disks(
-                    check_range(&f("diameter_m"), d, 1e-4, 100.0, "m")?,
+                    check_range(f("diameter_m"), d, 1e-4, 100.0, "m")?,
                     t,
                 ),
                 (None, Some(w), Some(h)) => view_factor_parallel_rectangles(
-                    check_range(&f("width_m"), w, 1e-4, 100.0, "m")?,
-                    check_range(&f("height_m"), h, 1e-4, 100.0, "m")?,
+                    check_range(f("width_m"), w, 1e-4, 100.0, "m")?,
+                    check_range(f("height_m"), h, 1e-4, 100.0, "m")?,
                     t,
                 ),
                 _ => {

@@ -299,7 +299,7 @@ pub fn analyze_kiln(k: &KilnSpec, _dead: &DeadState) -> Result<KilnResult, Therm
                         ("mgo", o.mgo),
                     ] {
                         check_range(
-                            &format!("process.clinker_oxides_pct.{n}"),
+                            format!("process.clinker_oxides_pct.{n}"),
                             v,
                             0.0,
                             100.0,
@@ -429,7 +429,7 @@ pub fn analyze_kiln(k: &KilnSpec, _dead: &DeadState) -> Result<KilnResult, Therm
                 )
                 .map_err(|e| match e {
                     ThermoError::Invalid { field, problem } => {
-                        invalid(&format!("process.{field}"), &problem)
+                        invalid(format!("process.{field}"), &problem)
                     }
                     other => other,
                 })

@@ -177,7 +177,7 @@ pub struct MoistAir {
 /// Resolves a moist-air state; `field` is the JSON path for errors.
 pub fn moist_air(spec: &MoistAirSpec, p_kpa: f64, field: &str) -> Result<MoistAir, ThermoError> {
     let f = |n: &'static str| crate::fuels::FieldPath(field, n);
-    let t = check_range(&f("temperature_c"), spec.temperature_c, -100.0, 200.0, "°C")?;
+    let t = check_range(f("temperature_c"), spec.temperature_c, -100.0, 200.0, "°C")?;
     let pws = saturation_pressure_kpa(t);
     let given = [
         spec.relative_humidity_pct.is_some(),
@@ -197,14 +197,14 @@ pub fn moist_air(spec: &MoistAirSpec, p_kpa: f64, field: &str) -> Result<MoistAi
         ));
     }
     let w = if let Some(rh) = spec.relative_humidity_pct {
-        let rh = check_range(&f("relative_humidity_pct"), rh, 0.0, 100.0, "%")?;
+        let rh = check_range(f("relative_humidity_pct"), rh, 0.0, 100.0, "%")?;
         let pw = rh / 100.0 * pws.min(p_kpa);
         humidity_ratio_from_vapour_pressure(pw, p_kpa)
     } else if let Some(w) = spec.humidity_ratio_kg_kg {
-        check_range(&f("humidity_ratio_kg_kg"), w, 0.0, 10.0, "kg/kg dry air")?
+        check_range(f("humidity_ratio_kg_kg"), w, 0.0, 10.0, "kg/kg dry air")?
     } else if let Some(td) = spec.dew_point_c {
         let td = check_range(
-            &f("dew_point_c"),
+            f("dew_point_c"),
             td,
             -100.0,
             t,
@@ -214,7 +214,7 @@ pub fn moist_air(spec: &MoistAirSpec, p_kpa: f64, field: &str) -> Result<MoistAi
     } else {
         let twb = spec.wet_bulb_c.unwrap_or(t);
         let twb = check_range(
-            &f("wet_bulb_c"),
+            f("wet_bulb_c"),
             twb,
             -100.0,
             t,

@@ -363,19 +363,19 @@ pub fn water_state(spec: &WaterStreamSpec, field: &str) -> Result<SteamPropertie
     let f = |n: &'static str| crate::fuels::FieldPath(field, n);
     let p = spec
         .pressure_mpa
-        .map(|v| check_range(&f("pressure_mpa"), v, 611.212e-6, 100.0, "MPa"))
+        .map(|v| check_range(f("pressure_mpa"), v, 611.212e-6, 100.0, "MPa"))
         .transpose()?;
     let t = spec
         .temperature_c
-        .map(|v| check_range(&f("temperature_c"), v, 0.0, 2000.0, "°C"))
+        .map(|v| check_range(f("temperature_c"), v, 0.0, 2000.0, "°C"))
         .transpose()?;
     let x = spec
         .quality
-        .map(|v| check_range(&f("quality"), v, 0.0, 1.0, ""))
+        .map(|v| check_range(f("quality"), v, 0.0, 1.0, ""))
         .transpose()?;
     let h = spec
         .enthalpy_kj_kg
-        .map(|v| check_range(&f("enthalpy_kj_kg"), v, -10.0, 8000.0, "kJ/kg"))
+        .map(|v| check_range(f("enthalpy_kj_kg"), v, -10.0, 8000.0, "kJ/kg"))
         .transpose()?;
     let tag = |e: ThermoError| match e {
         ThermoError::OutOfRange {
@@ -383,7 +383,7 @@ pub fn water_state(spec: &WaterStreamSpec, field: &str) -> Result<SteamPropertie
             value,
             limit,
         } => invalid(
-            &format!(
+            format!(
                 "{field}.{}",
                 quantity.replace("temperature_k", "temperature_c")
             ),

@@ -454,7 +454,7 @@ impl FuelSpec {
     pub fn resolve(&self, field: &str) -> Result<Fuel, ThermoError> {
         if self.state.is_some() && self.ultimate_analysis_wt_pct.is_none() {
             return Err(invalid(
-                &format!("{field}.state"),
+                format!("{field}.state"),
                 "applies only with ultimate_analysis_wt_pct (library fuels and gases have their own state)",
             ));
         }
@@ -487,7 +487,7 @@ impl FuelSpec {
             (None, None) => library_fuel(&self.name)?,
         };
         if let Some(hhv) = self.hhv_kj_kg {
-            let hhv = check_range(&format!("{field}.hhv_kj_kg"), hhv, 1.0, 150_000.0, "kJ/kg")?;
+            let hhv = check_range(format!("{field}.hhv_kj_kg"), hhv, 1.0, 150_000.0, "kJ/kg")?;
             fuel.set_hhv(hhv, "measured HHV (input)")?;
         }
         Ok(fuel)
@@ -642,7 +642,7 @@ impl Fuel {
         ];
         let mut sum = 0.0;
         for (k, v) in raw {
-            check_range(&format!("{field}.{k}"), v, 0.0, 100.0, "%")?;
+            check_range(format!("{field}.{k}"), v, 0.0, 100.0, "%")?;
             sum += v;
         }
         if !(98.0..=102.0).contains(&sum) {
