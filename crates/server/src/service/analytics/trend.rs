@@ -12,6 +12,14 @@ use super::data::completed_in;
 use crate::service::ServiceError;
 use crate::state::AppState;
 
+/// The intervals of the efficiency series.
+pub const INTERVALS: [Interval; 4] = [
+    Interval::Hour,
+    Interval::Day,
+    Interval::Week,
+    Interval::Month,
+];
+
 #[derive(Debug, Clone)]
 pub struct EfficiencyReport {
     pub facility_id: String,
