@@ -207,7 +207,7 @@ async fn efficiency_trend_finds_a_planted_step_as_degradation() {
     let trend = &r["trend"];
     assert!(trend["slope_points_per_year"].as_f64().unwrap() < 0.0);
     assert!(trend["ci95_low"].as_f64().unwrap() < trend["ci95_high"].as_f64().unwrap());
-    assert_eq!(r["series"][6]["rolling_mean"].is_number(), true);
+    assert!(r["series"][6]["rolling_mean"].is_number());
     assert_eq!(r["series"][5]["rolling_mean"], Value::Null);
 
     let bad = app
