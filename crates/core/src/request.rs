@@ -352,6 +352,7 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
         losses.as_ref(),
         &mut problems,
     );
+    let process_doc = process.as_ref().and_then(|p| serde_json::to_value(p).ok());
     for (i, u) in dto
         .uncertainties
         .unwrap_or_default()
@@ -360,7 +361,18 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
     {
         let at = |f: &str| format!("uncertainties[{i}].{f}");
         let input = u.input.unwrap_or_default();
-        if !input.starts_with("process.") || process.is_none() {
+        let numeric = |doc: &serde_json::Value| {
+            input.strip_prefix("process.").is_some_and(|rest| {
+                doc.pointer(&format!("/{}", rest.replace('.', "/")))
+                    .is_some_and(serde_json::Value::is_number)
+            })
+        };
+        if process_doc.as_ref().is_some_and(|d| !numeric(d)) && input.starts_with("process.") {
+            problems.push(FieldProblem::new(
+                at("input"),
+                format!("`{input}` is not a number given in the process block"),
+            ));
+        } else if !input.starts_with("process.") || process.is_none() {
             problems.push(FieldProblem::new(
                 at("input"),
                 "must name a process input with dots, e.g. process.flue_gas.o2_pct_dry \

@@ -24,7 +24,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 fn facility(id: &str, variables: &[(&str, &str)]) -> Value {
     let mut channels = vec![
         json!({"tag": "gas", "role": "input", "category": "fuel", "kind": "interval_energy",
-               "unit": "kWh", "interval_minutes": 60, "stamping": "interval_end", "uncertainty_pct": 2}),
+               "unit": "kWh", "interval_minutes": 15, "stamping": "interval_end", "uncertainty_pct": 2}),
         json!({"tag": "steam", "role": "output", "category": "steam", "kind": "power", "unit": "kW"}),
     ];
     for (tag, kind) in variables {
@@ -610,4 +610,200 @@ async fn old_rows_verify_and_report_no_uncertainty() {
             .unwrap();
         assert_eq!(verify["intact"], true, "{verify}");
     }
+}
+
+/// The baseline of "Energy Monitoring & Target Setting using CUSUM"
+/// (Cheriton Technology Publications, 1989): a gas-fired furnace,
+/// E = 9831 + 15.16 × P (therms a week, P tonnes a week), kept as the
+/// requested model over 8 baseline weeks that lie on it. Four reporting
+/// weeks (production and actual use chosen here, arithmetic by hand, as in
+/// crates/analytics/tests/baseline_performance.rs):
+/// expected 24 991, 32 571, 21 959, 28 023; savings −509, 1 571, 959, 523;
+/// CUSUM −509, 1 062, 2 021, 2 544; SEnPI (DOE SEP M&V Protocol 2012
+/// §3.1.2, Σ actual / Σ expected) = 105 000 / 107 544.
+#[tokio::test]
+async fn cusum_and_senpi_of_the_published_furnace_baseline() {
+    let app = spawn_app().await;
+    create_facility(
+        &app,
+        &facility("FAC-CUSUM", &[("production_t", "interval_total")]),
+    )
+    .await;
+    let monday = datetime!(2024-01-01 00:00 UTC);
+    let week = |i: i64| monday + time::Duration::weeks(i);
+    let baseline_p = [900.0, 1100.0, 1000.0, 1300.0, 1200.0, 950.0, 1050.0, 1150.0];
+    let report_p = [1000.0, 1500.0, 800.0, 1200.0];
+    let report_actual = [25_500.0, 31_000.0, 21_000.0, 27_500.0];
+    let mut items = Vec::new();
+    let mut readings = Vec::new();
+    for (i, p) in baseline_p.iter().enumerate() {
+        let e = 9831.0 + 15.16 * p;
+        items.push(inline("FAC-CUSUM", week(i as i64), e, 0.8 * e));
+        readings.push(json!({"tag": "production_t", "timestamp": ts(week(i as i64) + time::Duration::hours(6)), "value": p}));
+    }
+    for (i, (p, a)) in report_p.iter().zip(report_actual).enumerate() {
+        let w = week(10 + i as i64);
+        items.push(inline("FAC-CUSUM", w, a, 0.8 * a));
+        readings.push(json!({"tag": "production_t", "timestamp": ts(w + time::Duration::hours(6)), "value": p}));
+    }
+    store_all(&app, items).await;
+    let r = app
+        .post(
+            "/v1/thermaliq/facilities/FAC-CUSUM/readings",
+            &json!({"readings": readings}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let fit = json!({"name": "furnace", "from": ts(week(0)), "to": ts(week(8)), "interval": "week",
+                     "energy": "input", "variables": ["production_t"], "model": ["production_t"]});
+    let r = app
+        .post("/v1/thermaliq/facilities/FAC-CUSUM/baselines", &fit)
+        .await;
+    assert_eq!(r.status(), 201);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["chosen"], "requested");
+    assert!(
+        close(
+            b["model"]["intercept"]["estimate"].as_f64().unwrap(),
+            9831.0,
+            1e-9
+        ),
+        "{b}"
+    );
+    assert!(close(
+        b["model"]["coefficients"][0]["estimate"].as_f64().unwrap(),
+        15.16,
+        1e-9
+    ));
+
+    let url = format!(
+        "/v1/thermaliq/facilities/FAC-CUSUM/baselines/furnace/performance?from={}&to={}",
+        ts(week(10)),
+        ts(week(14))
+    );
+    let p: Value = app.get(&url).await.json().await.unwrap();
+    let col = |k: &str| -> Vec<f64> {
+        p["intervals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i[k].as_f64().unwrap())
+            .collect()
+    };
+    for (got, want) in col("expected")
+        .iter()
+        .zip([24_991.0, 32_571.0, 21_959.0, 28_023.0])
+    {
+        assert!((got - want).abs() < 1e-6, "expected {got} vs {want}");
+    }
+    for (got, want) in col("savings").iter().zip([-509.0, 1_571.0, 959.0, 523.0]) {
+        assert!((got - want).abs() < 1e-6, "savings {got} vs {want}");
+    }
+    for (got, want) in col("cusum").iter().zip([-509.0, 1_062.0, 2_021.0, 2_544.0]) {
+        assert!((got - want).abs() < 1e-6, "cusum {got} vs {want}");
+    }
+    assert!(
+        close(p["senpi"].as_f64().unwrap(), 105_000.0 / 107_544.0, 1e-12),
+        "{p}"
+    );
+    assert!(close(
+        p["improvement_pct"].as_f64().unwrap(),
+        100.0 * (1.0 - 105_000.0 / 107_544.0),
+        1e-9
+    ));
+}
+
+/// A calculation from readings whose gas meter states ± 2 % (95 %) and
+/// whose steam meter states nothing: η ∝ 1/input, so U = 2 % of η (GUM
+/// §5.1.6) = 1.6 points at 80 %, all of it from `energy_input.fuel`.
+#[tokio::test]
+async fn channel_uncertainty_reaches_calculations_from_readings() {
+    let app = spawn_app().await;
+    create_facility(&app, &facility("FAC-RU", &[])).await;
+    let start = datetime!(2025-11-01 00:00 UTC);
+    let mut readings = Vec::new();
+    for q in 1..=4 {
+        readings.push(json!({"tag": "gas", "timestamp": ts(start + time::Duration::minutes(15 * q)), "value": 250.0}));
+    }
+    for m in 0..=60 {
+        readings.push(json!({"tag": "steam", "timestamp": ts(start + time::Duration::minutes(m)), "value": 800.0}));
+    }
+    let r = app
+        .post(
+            "/v1/thermaliq/facilities/FAC-RU/readings",
+            &json!({"readings": readings}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let body = app
+        .calculate(&json!({"facility_id": "FAC-RU",
+            "time_period": {"start": ts(start), "end": ts(start + time::Duration::hours(1))}}))
+        .await;
+    assert!(
+        close(body["efficiency"].as_f64().unwrap(), 80.0, 1e-9),
+        "{body}"
+    );
+    let u = &body["uncertainty"][0];
+    assert_eq!(u["status"], "estimated", "{body}");
+    assert!(
+        close(u["expanded_points"].as_f64().unwrap(), 1.6, 1e-5),
+        "{u}"
+    );
+    assert_eq!(u["contributions"][0]["input"], "energy_input.fuel");
+    assert!(close(
+        u["contributions"][0]["share_of_variance"].as_f64().unwrap(),
+        1.0,
+        1e-9
+    ));
+}
+
+/// Process inputs take `uncertainties`: with ± 2 % on the metered fuel the
+/// input-output efficiency of the IAPWS table boiler (69.893 430 %, see
+/// physics.rs) has U = 2 % of it (η = Q_steam / Q_fuel, GUM §5.1.6); the
+/// flue-gas O₂ moves only the heat-loss method, which gets its own entry.
+#[tokio::test]
+async fn process_inputs_carry_uncertainty_to_both_methods() {
+    let app = spawn_app().await;
+    let body = json!({
+        "facility_id": "FAC-PU",
+        "time_period": {"start": "2025-11-01T00:00:00Z", "end": "2025-11-01T02:00:00Z"},
+        "process": {"type": "boiler",
+            "fuel": {"name": "natural_gas", "energy_kw": 1000},
+            "steam": {"mass_flow_kg_h": 1000, "pressure_mpa": 30, "temperature_c": 426.85},
+            "feedwater": {"pressure_mpa": 3, "temperature_c": 26.85},
+            "blowdown_pct": 0,
+            "flue_gas": {"temperature_c": 180, "o2_pct_dry": 3.0}},
+        "uncertainties": [
+            {"input": "process.fuel.energy_kw", "uncertainty_pct": 2},
+            {"input": "process.flue_gas.o2_pct_dry", "uncertainty_pct": 10}]
+    });
+    let created = app.calculate(&body).await;
+    let methods = created["uncertainty"].as_array().expect("uncertainty");
+    let io = methods
+        .iter()
+        .find(|m| m["efficiency_method"] == "input_output")
+        .expect("input_output");
+    let hl = methods
+        .iter()
+        .find(|m| m["efficiency_method"] == "heat_loss")
+        .expect("heat_loss");
+    let eta = 1000.0 * (2_631.494_74 - 115.331_273) / 3600.0 / 1000.0 * 100.0;
+    assert!(
+        close(io["expanded_points"].as_f64().unwrap(), 0.02 * eta, 1e-4),
+        "{io}"
+    );
+    assert_eq!(hl["status"], "estimated");
+    let o2_share = hl["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["input"] == "process.flue_gas.o2_pct_dry")
+        .map(|c| c["share_of_variance"].as_f64().unwrap())
+        .unwrap();
+    assert!(o2_share > 0.0, "{hl}");
+
+    let mut stray = body.clone();
+    stray["uncertainties"][0]["input"] = json!("process.fuel.nope");
+    let r = app.post("/v1/thermaliq/calculate", &stray).await;
+    assert_error(r, 400, "ValidationError", Some("uncertainties[0].input")).await;
 }
