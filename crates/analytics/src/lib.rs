@@ -23,6 +23,7 @@
 
 pub mod baseline;
 pub mod benchmark;
+pub mod drivers;
 pub mod error;
 mod linalg;
 pub mod regression;

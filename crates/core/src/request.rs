@@ -99,11 +99,26 @@ pub struct UnitConversion {
     pub conversion_factor: f64,
 }
 
+/// The stated uncertainty of one input of a request: an inline value's
+/// `uncertainty_pct`, or an entry of `uncertainties` (process inputs).
+/// Not part of the canonical input (so hashes of requests without it are
+/// unchanged): the service propagates it (`thermaliq-analytics`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatedUncertainty {
+    /// Where the input is in the normalised input, with dots:
+    /// `energy_input.fuel`, `process.flue_gas.o2_pct_dry`.
+    pub input: String,
+    /// Relative expanded uncertainty at 95 % coverage, percent of the value.
+    pub uncertainty_pct: f64,
+}
+
 /// A request that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidatedRequest {
     pub input: NormalizedInput,
     pub unit_conversions: Vec<UnitConversion>,
+    /// Stated uncertainties, in request order (empty when none was given).
+    pub uncertainties: Vec<StatedUncertainty>,
 }
 
 /// Parses and validates a `POST /calculate` body that carries its energies
@@ -131,7 +146,8 @@ pub fn parse_calculation_source(body: &[u8]) -> Result<CalculationSource, CoreEr
         && dto.process.is_none()
         && dto.unit.is_none()
         && dto.basis.is_none()
-        && dto.dead_state.is_none();
+        && dto.dead_state.is_none()
+        && dto.uncertainties.is_none();
     if from_readings {
         let mut problems = Vec::new();
         let facility_id = match dto.facility_id {
@@ -277,6 +293,7 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
         dto.energy_input.is_none() && dto.energy_output.is_none() && dto.energy_losses.is_none();
     let energies_required = process.is_none();
     let mut conversions = Vec::new();
+    let mut uncertainties = Vec::new();
     let mut stream = |name: &'static str, map: Option<EnergyMapDto>, required: bool| {
         let Some(map) = map else {
             if required {
@@ -307,6 +324,22 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
                     format!("name {rule}"),
                 ));
             }
+            if let EnergyValueDto::WithUnit {
+                uncertainty_pct: Some(pct),
+                ..
+            } = &value
+            {
+                let path = format!("{name}.{key}");
+                match check_uncertainty_pct(*pct) {
+                    Ok(()) => uncertainties.push(StatedUncertainty {
+                        input: path,
+                        uncertainty_pct: *pct,
+                    }),
+                    Err(rule) => {
+                        problems.push(FieldProblem::new(format!("{path}.uncertainty_pct"), rule))
+                    }
+                }
+            }
             match value.to_kwh(unit, &mut conversions) {
                 Ok(kwh) => {
                     out.insert(key, kwh);
@@ -327,6 +360,47 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
         losses.as_ref(),
         &mut problems,
     );
+    let process_doc = process.as_ref().and_then(|p| serde_json::to_value(p).ok());
+    for (i, u) in dto
+        .uncertainties
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let at = |f: &str| format!("uncertainties[{i}].{f}");
+        let input = u.input.unwrap_or_default();
+        let numeric = |doc: &serde_json::Value| {
+            input.strip_prefix("process.").is_some_and(|rest| {
+                doc.pointer(&format!("/{}", rest.replace('.', "/")))
+                    .is_some_and(serde_json::Value::is_number)
+            })
+        };
+        if process_doc.as_ref().is_some_and(|d| !numeric(d)) && input.starts_with("process.") {
+            problems.push(FieldProblem::new(
+                at("input"),
+                format!("`{input}` is not a number given in the process block"),
+            ));
+        } else if !input.starts_with("process.") || process.is_none() {
+            problems.push(FieldProblem::new(
+                at("input"),
+                "must name a process input with dots, e.g. process.flue_gas.o2_pct_dry \
+                 (inline energies take uncertainty_pct next to their value)",
+            ));
+        } else if uncertainties
+            .iter()
+            .any(|s: &StatedUncertainty| s.input == input)
+        {
+            problems.push(FieldProblem::new(at("input"), "is given twice"));
+        }
+        match u.uncertainty_pct.map(check_uncertainty_pct) {
+            None => problems.push(FieldProblem::new(at("uncertainty_pct"), "is required")),
+            Some(Err(rule)) => problems.push(FieldProblem::new(at("uncertainty_pct"), rule)),
+            Some(Ok(())) => uncertainties.push(StatedUncertainty {
+                input,
+                uncertainty_pct: u.uncertainty_pct.unwrap_or_default(),
+            }),
+        }
+    }
 
     if !problems.is_empty() {
         return Err(CoreError::Validation(problems));
@@ -349,7 +423,20 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
             readings: None,
         },
         unit_conversions: conversions,
+        uncertainties,
     })
+}
+
+/// A relative expanded uncertainty (95 %) in percent: 0 to 100.
+fn check_uncertainty_pct(pct: f64) -> Result<(), String> {
+    if pct.is_finite() && (0.0..=100.0).contains(&pct) {
+        Ok(())
+    } else {
+        Err(
+            "must be a percentage from 0 to 100 (relative expanded uncertainty at 95 % coverage)"
+                .to_owned(),
+        )
+    }
 }
 
 /// Every figure the engine derives (sums, efficiency, shares, closure) must be
@@ -481,6 +568,14 @@ struct RequestDto {
     energy_losses: Option<EnergyMapDto>,
     process: Option<ProcessSpec>,
     dead_state: Option<DeadState>,
+    uncertainties: Option<Vec<UncertaintyDto>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UncertaintyDto {
+    input: Option<String>,
+    uncertainty_pct: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -518,10 +613,15 @@ impl<'de> Deserialize<'de> for EnergyMapDto {
     }
 }
 
-/// A number in the request's unit, or `{"value": 3.6, "unit": "GJ"}`.
+/// A number in the request's unit, or `{"value": 3.6, "unit": "GJ"}`,
+/// optionally with `"uncertainty_pct"`.
 enum EnergyValueDto {
     Plain(f64),
-    WithUnit { value: f64, unit: String },
+    WithUnit {
+        value: f64,
+        unit: String,
+        uncertainty_pct: Option<f64>,
+    },
 }
 
 impl EnergyValueDto {
@@ -534,7 +634,7 @@ impl EnergyValueDto {
     ) -> Result<f64, (&'static str, String)> {
         let (value, unit, value_path) = match self {
             EnergyValueDto::Plain(v) => (*v, default_unit, ""),
-            EnergyValueDto::WithUnit { value, unit } => {
+            EnergyValueDto::WithUnit { value, unit, .. } => {
                 let unit = EnergyUnit::parse(unit).map_err(|err| (".unit", err.to_string()))?;
                 (*value, unit, ".value")
             }
@@ -577,19 +677,34 @@ impl<'de> Deserialize<'de> for EnergyValueDto {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut value: Option<f64> = None;
                 let mut unit: Option<String> = None;
+                let mut uncertainty_pct: Option<f64> = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "value" if value.is_none() => value = Some(map.next_value()?),
                         "unit" if unit.is_none() => unit = Some(map.next_value()?),
-                        "value" | "unit" => {
-                            return Err(de::Error::duplicate_field("value or unit"));
+                        "uncertainty_pct" if uncertainty_pct.is_none() => {
+                            uncertainty_pct = Some(map.next_value()?)
                         }
-                        other => return Err(de::Error::unknown_field(other, &["value", "unit"])),
+                        "value" | "unit" | "uncertainty_pct" => {
+                            return Err(de::Error::duplicate_field(
+                                "value, unit or uncertainty_pct",
+                            ));
+                        }
+                        other => {
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["value", "unit", "uncertainty_pct"],
+                            ));
+                        }
                     }
                 }
                 let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
                 let unit = unit.ok_or_else(|| de::Error::missing_field("unit"))?;
-                Ok(EnergyValueDto::WithUnit { value, unit })
+                Ok(EnergyValueDto::WithUnit {
+                    value,
+                    unit,
+                    uncertainty_pct,
+                })
             }
         }
         deserializer.deserialize_any(ValueVisitor)
@@ -640,6 +755,31 @@ pub(crate) mod tests {
         // Offsets are normalised to UTC.
         assert_eq!(req.input.time_period.start.hour(), 23);
         assert_eq!(req.unit_conversions.len(), 2);
+    }
+
+    #[test]
+    fn stated_uncertainties_are_kept_outside_the_input() {
+        let plain = r#"{"facility_id":"F","time_period":{"start":"2025-11-01T00:00:00Z","end":"2025-11-01T01:00:00Z"},
+            "energy_input":{"fuel":{"value":1000,"unit":"kWh"}},"energy_output":{"steam":800}}"#;
+        let with = plain.replace(r#""unit":"kWh"}"#, r#""unit":"kWh","uncertainty_pct":2}"#);
+        let a = parse_calculation_request(plain.as_bytes()).unwrap();
+        let b = parse_calculation_request(with.as_bytes()).unwrap();
+        assert_eq!(a.input, b.input, "the canonical input does not change");
+        assert!(a.uncertainties.is_empty());
+        assert_eq!(
+            b.uncertainties,
+            [StatedUncertainty {
+                input: "energy_input.fuel".to_owned(),
+                uncertainty_pct: 2.0
+            }]
+        );
+        let bad = plain.replace(r#""unit":"kWh"}"#, r#""unit":"kWh","uncertainty_pct":-1}"#);
+        assert_eq!(fields(&bad), ["energy_input.fuel.uncertainty_pct"]);
+        let stray = plain.replace(
+            r#""energy_output""#,
+            r#""uncertainties":[{"input":"energy_input.fuel","uncertainty_pct":2}],"energy_output""#,
+        );
+        assert_eq!(fields(&stray), ["uncertainties[0].input"]);
     }
 
     #[test]

@@ -60,6 +60,25 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Energy baselines (ISO 50006): fit one, or compare a period with it.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// Place a stored calculation against published references and the fleet.
+    Benchmark {
+        /// The calculation id (CALC-...).
+        calculation_id: String,
+        #[arg(long)]
+        fuel: Option<String>,
+        /// When the facility has no stored configuration.
+        #[arg(long)]
+        process_type: Option<String>,
+        #[arg(long)]
+        capacity_kw: Option<f64>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Render a Sankey diagram of a stored calculation (CALC-...) or of a flow-graph file, to stdout.
     Sankey {
         /// A calculation id, or a JSON file with {"nodes": [...], "flows": [...]} (`-` for stdin).
@@ -99,6 +118,28 @@ struct SteamArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Fit and store a baseline: FILE holds the body of `POST …/baselines` (`-` for stdin).
+    Fit {
+        facility_id: String,
+        file: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Expected vs actual energy, savings, SEnPI and CUSUM over [from, to).
+    Performance {
+        facility_id: String,
+        name: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -300,6 +341,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Baseline { command } => baseline(command).await,
+        Command::Benchmark {
+            calculation_id,
+            fuel,
+            process_type,
+            capacity_kw,
+            data_dir,
+        } => {
+            let state = cli_state(data_dir).await?;
+            let options = thermaliq_server::service::analytics::benchmark::BenchmarkOptions {
+                process_type,
+                fuel,
+                capacity_kw,
+            };
+            let outcome = thermaliq_server::service::analytics::benchmark::calculation_benchmark(
+                &state,
+                &calculation_id,
+                options,
+            )
+            .await;
+            state.store.close().await;
+            service_output(outcome.map(thermaliq_server::views::analytics::BenchmarkView::from))
+        }
         Command::Sankey {
             source,
             format,
@@ -308,6 +372,84 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let settings = settings_with_data_dir(data_dir)?;
             sankey_offline(&settings, &source, &format, &kind).await
+        }
+    }
+}
+
+/// The service's state over the configured store, for CLI commands that
+/// run a use case (no HTTP server).
+async fn cli_state(data_dir: Option<PathBuf>) -> anyhow::Result<thermaliq_server::state::AppState> {
+    let settings = settings_with_data_dir(data_dir)?;
+    let store = open_store(&settings).await?;
+    let cache = thermaliq_server::build_cache(&settings, "thermaliq:").await?;
+    Ok(thermaliq_server::state::AppState::new(
+        store, settings, cache,
+    ))
+}
+
+/// Prints a use case's view as JSON, or its refusal (exit 1).
+fn service_output<T: serde::Serialize>(
+    outcome: Result<T, thermaliq_server::service::ServiceError>,
+) -> anyhow::Result<ExitCode> {
+    use thermaliq_server::service::ServiceError;
+    match outcome {
+        Ok(view) => {
+            emit(&serde_json::to_string_pretty(&view)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ServiceError::Invalid(details) | ServiceError::Unprocessable(details)) => {
+            print_invalid(&details)
+        }
+        Err(ServiceError::NotFound(message)) => {
+            eprintln!("{message}");
+            Ok(ExitCode::from(1))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn baseline(command: BaselineCommand) -> anyhow::Result<ExitCode> {
+    use thermaliq_server::service::analytics::baselines;
+    use thermaliq_server::views::analytics::{BaselineView, PerformanceView};
+    match command {
+        BaselineCommand::Fit {
+            facility_id,
+            file,
+            data_dir,
+        } => {
+            let body = read_input(&file)?;
+            let request: baselines::BaselineRequest =
+                match thermaliq_core::request::parse_json_document(&body) {
+                    Ok(r) => r,
+                    Err(CoreError::Validation(details)) => return print_invalid(&details),
+                    Err(other) => return Err(other.into()),
+                };
+            let state = cli_state(data_dir).await?;
+            let outcome = baselines::fit_baseline(&state, &facility_id, request, "cli").await;
+            state.store.close().await;
+            service_output(outcome.map(BaselineView::from))
+        }
+        BaselineCommand::Performance {
+            facility_id,
+            name,
+            from,
+            to,
+            data_dir,
+        } => {
+            let (from, to) = match (
+                thermaliq_server::extract::parse_instant("from", &from),
+                thermaliq_server::extract::parse_instant("to", &to),
+            ) {
+                (Ok(f), Ok(t)) if t > f => (f, t),
+                _ => anyhow::bail!(
+                    "--from and --to must be RFC 3339 times or dates, --to after --from"
+                ),
+            };
+            let state = cli_state(data_dir).await?;
+            let outcome =
+                baselines::baseline_performance(&state, &facility_id, &name, from, to).await;
+            state.store.close().await;
+            service_output(outcome.map(PerformanceView::from))
         }
     }
 }

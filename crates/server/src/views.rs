@@ -9,6 +9,8 @@
 //! document has them, under its `schema_version`: a rename inside them is a
 //! schema change, caught by the API tests that read those fields.
 
+pub mod analytics;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thermaliq_core::FieldProblem;
@@ -82,6 +84,10 @@ pub struct CalculationView {
     pub second_law: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<Value>,
+    /// The uncertainty of each efficiency method reported (derived from the
+    /// stored documents, not sealed); absent when not computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Vec<analytics::EfficiencyUncertaintyView>>,
 }
 
 impl From<&CalculationRecord> for CalculationView {
@@ -120,6 +126,7 @@ impl From<&CalculationRecord> for CalculationView {
             methods: stored.methods,
             second_law: stored.second_law,
             process: stored.process,
+            uncertainty: None,
         }
     }
 }

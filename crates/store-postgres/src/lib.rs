@@ -31,6 +31,7 @@
 mod retry;
 
 mod audit;
+mod baselines;
 mod calculations;
 mod errors;
 mod facilities;

@@ -8,6 +8,7 @@
 //! wires them into the [`Store`](thermaliq_store::Store) trait.
 
 mod audit;
+mod baselines;
 mod calculations;
 mod errors;
 mod facilities;

@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use thermaliq_store::{
-    AuditEntry, CalculationQuery, CalculationRecord, FacilityRecord, IdempotencyOutcome,
-    InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading, ReadingRecord, Store,
-    StoreError, TokenRecord, check_audit, check_calculation, check_facility, check_invalidation,
-    check_key, check_new_job, check_query, check_text, check_time, check_token,
+    AuditEntry, BaselineRecord, CalculationQuery, CalculationRecord, FacilityRecord,
+    IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading,
+    ReadingRecord, Store, StoreError, TokenRecord, check_audit, check_baseline, check_calculation,
+    check_facility, check_invalidation, check_key, check_new_job, check_query, check_text,
+    check_time, check_token,
 };
 use time::OffsetDateTime;
 
 use crate::{
-    SqliteStore, calculations, facilities, idempotency, jobs, pool, readings, schedule, tokens,
+    SqliteStore, baselines, calculations, facilities, idempotency, jobs, pool, readings, schedule,
+    tokens,
 };
 
 #[async_trait]
@@ -102,6 +104,31 @@ impl Store for SqliteStore {
         check_facility(facility)?;
         check_audit(audit)?;
         facilities::put_facility(self, facility, audit).await
+    }
+
+    async fn put_baseline(
+        &self,
+        baseline: &BaselineRecord,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        check_baseline(baseline)?;
+        check_audit(audit)?;
+        baselines::put_baseline(self, baseline, audit).await
+    }
+
+    async fn get_baseline(
+        &self,
+        facility_id: &str,
+        name: &str,
+    ) -> Result<Option<BaselineRecord>, StoreError> {
+        check_text("facility_id", facility_id)?;
+        check_text("name", name)?;
+        baselines::get_baseline(self, facility_id, name).await
+    }
+
+    async fn list_baselines(&self, facility_id: &str) -> Result<Vec<BaselineRecord>, StoreError> {
+        check_text("facility_id", facility_id)?;
+        baselines::list_baselines(self, facility_id).await
     }
 
     async fn get_facility(&self, facility_id: &str) -> Result<Option<FacilityRecord>, StoreError> {

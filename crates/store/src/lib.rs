@@ -10,6 +10,7 @@
 //! lives here once, so both backends share it.
 
 mod audit;
+mod baselines;
 mod calculations;
 mod checks;
 pub mod contract;
@@ -23,6 +24,7 @@ mod timestamps;
 mod tokens;
 
 pub use audit::AuditEntry;
+pub use baselines::{BaselineRecord, check_baseline};
 pub use calculations::{
     CalculationQuery, CalculationRecord, CalculationStatus, GroupResults, Invalidation,
     duplicate_calculation, invalidation_audit_detail, same_as_stored,

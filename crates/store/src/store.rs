@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::{
-    AuditEntry, CalculationQuery, CalculationRecord, FacilityRecord, IdempotencyOutcome,
-    InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading, ReadingRecord,
-    StoreError, TokenRecord,
+    AuditEntry, BaselineRecord, CalculationQuery, CalculationRecord, FacilityRecord,
+    IdempotencyOutcome, InsertSummary, Invalidation, JobRecord, JobStatus, NewJob, NewReading,
+    ReadingRecord, StoreError, TokenRecord,
 };
 
 /// What the service needs from storage. Every method is atomic; a method that
@@ -105,6 +105,27 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         after_id: Option<&str>,
     ) -> Result<Vec<FacilityRecord>, StoreError>;
+
+    // ------------------------------------------------------------ baselines
+
+    /// Stores `baseline` under (facility_id, name): inserts it (returns
+    /// `true`) or replaces the stored one (`false`; `created_at` keeps the
+    /// stored value). Writes `audit` in the same transaction. The store does
+    /// not check that the facility exists (the service does).
+    async fn put_baseline(
+        &self,
+        baseline: &BaselineRecord,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    async fn get_baseline(
+        &self,
+        facility_id: &str,
+        name: &str,
+    ) -> Result<Option<BaselineRecord>, StoreError>;
+
+    /// Every baseline of the facility, ordered by name (as bytes).
+    async fn list_baselines(&self, facility_id: &str) -> Result<Vec<BaselineRecord>, StoreError>;
 
     // ------------------------------------------------------------- readings
     //

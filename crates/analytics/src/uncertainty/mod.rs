@@ -17,7 +17,9 @@ pub mod engine;
 mod monte_carlo;
 mod taylor;
 
-pub use monte_carlo::propagate_monte_carlo;
+pub use monte_carlo::{
+    MAX_SAMPLES as MAX_MC_SAMPLES, MIN_SAMPLES as MIN_MC_SAMPLES, propagate_monte_carlo,
+};
 pub use taylor::propagate_taylor;
 
 use serde::{Deserialize, Serialize};

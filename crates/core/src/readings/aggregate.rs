@@ -129,8 +129,7 @@ pub fn fetch_window(
     options: &AggregationOptions,
 ) -> FetchWindow {
     let reach = facility
-        .channels
-        .iter()
+        .energy_channels()
         .map(|c| channel_reach_ns(c, options))
         .max()
         .unwrap_or_else(|| duration_ns(options.max_interpolation_gap));
@@ -152,10 +151,14 @@ fn channel_reach_ns(channel: &Channel, options: &AggregationOptions) -> i64 {
         .interval_minutes
         .map(|m| i64::from(m) * NANOS_PER_MINUTE);
     match channel.kind {
-        ChannelKind::IntervalEnergy => interval.unwrap_or(NANOS_PER_MINUTE),
-        ChannelKind::Power | ChannelKind::Counter => duration_ns(options.max_interpolation_gap)
-            .max(interval.unwrap_or(0))
-            .max(1),
+        ChannelKind::IntervalEnergy | ChannelKind::IntervalTotal => {
+            interval.unwrap_or(NANOS_PER_MINUTE)
+        }
+        ChannelKind::Power | ChannelKind::Counter | ChannelKind::Sample => {
+            duration_ns(options.max_interpolation_gap)
+                .max(interval.unwrap_or(0))
+                .max(1)
+        }
     }
 }
 
@@ -210,17 +213,21 @@ impl ChannelAccumulator {
     pub fn new(channel: &Channel, period: &TimePeriod, options: &AggregationOptions) -> Self {
         let start = instant_ns(period.start);
         let end = instant_ns(period.end).max(start);
-        let factor = match channel.unit {
+        let factor = match &channel.unit {
             ChannelUnit::Energy(u) => u.kwh_factor(),
             ChannelUnit::Power(u) => u.kw_factor(),
+            // Variables are not aggregated here (FacilityAggregator skips them).
+            ChannelUnit::Quantity(_) => 1.0,
         };
         let declared = channel
             .interval_minutes
             .map(|m| i64::from(m) * NANOS_PER_MINUTE);
         let gap = duration_ns(options.max_interpolation_gap).max(1);
         let (interval, bridge) = match channel.kind {
-            ChannelKind::IntervalEnergy => (declared.unwrap_or(NANOS_PER_MINUTE), 0),
-            ChannelKind::Power | ChannelKind::Counter => {
+            ChannelKind::IntervalEnergy | ChannelKind::IntervalTotal => {
+                (declared.unwrap_or(NANOS_PER_MINUTE), 0)
+            }
+            ChannelKind::Power | ChannelKind::Counter | ChannelKind::Sample => {
                 (declared.unwrap_or(gap), gap.max(declared.unwrap_or(0)))
             }
         };
@@ -293,8 +300,10 @@ impl ChannelAccumulator {
             return;
         }
         match self.kind {
-            ChannelKind::IntervalEnergy => self.push_interval(ts, value),
-            ChannelKind::Power => self.push_power(ts, value),
+            ChannelKind::IntervalEnergy | ChannelKind::IntervalTotal => {
+                self.push_interval(ts, value)
+            }
+            ChannelKind::Power | ChannelKind::Sample => self.push_power(ts, value),
             ChannelKind::Counter => self.push_counter(ts, value),
         }
     }
@@ -406,8 +415,10 @@ impl ChannelAccumulator {
     pub fn finish(self) -> ChannelResult {
         let period = self.end - self.start;
         let energy_kwh = match self.kind {
-            ChannelKind::Power => self.sum * self.factor / SECONDS_PER_HOUR,
-            ChannelKind::IntervalEnergy | ChannelKind::Counter => self.sum * self.factor,
+            ChannelKind::Power | ChannelKind::Sample => self.sum * self.factor / SECONDS_PER_HOUR,
+            ChannelKind::IntervalEnergy | ChannelKind::Counter | ChannelKind::IntervalTotal => {
+                self.sum * self.factor
+            }
         };
         let completeness = if period > 0 {
             (self.covered as f64 / period as f64).clamp(0.0, 1.0)
@@ -453,6 +464,8 @@ impl ChannelAccumulator {
 pub struct FacilityAggregator {
     accumulators: Vec<ChannelAccumulator>,
     index: HashMap<String, usize>,
+    /// Readings of `variable` channels are known but not energy: skipped.
+    variable_tags: std::collections::HashSet<String>,
     current: Option<usize>,
     unknown_tag_readings: u64,
 }
@@ -460,19 +473,22 @@ pub struct FacilityAggregator {
 impl FacilityAggregator {
     pub fn new(facility: &Facility, period: &TimePeriod, options: &AggregationOptions) -> Self {
         let accumulators: Vec<_> = facility
-            .channels
-            .iter()
+            .energy_channels()
             .map(|c| ChannelAccumulator::new(c, period, options))
             .collect();
         let index = facility
-            .channels
-            .iter()
+            .energy_channels()
             .enumerate()
             .map(|(i, c)| (c.tag.clone(), i))
+            .collect();
+        let variable_tags = facility
+            .variable_channels()
+            .map(|c| c.tag.clone())
             .collect();
         Self {
             accumulators,
             index,
+            variable_tags,
             current: None,
             unknown_tag_readings: 0,
         }
@@ -488,6 +504,7 @@ impl FacilityAggregator {
                     self.current = Some(i);
                     i
                 }
+                None if self.variable_tags.contains(tag) => return true,
                 None => {
                     self.unknown_tag_readings += 1;
                     return false;
@@ -531,6 +548,7 @@ mod tests {
             interval_minutes: None,
             stamping: None,
             plausible_max_kw: None,
+            uncertainty_pct: None,
         }
     }
 

@@ -63,6 +63,10 @@ pub enum ChannelRole {
     Output,
     /// A measured loss (flue gas, blowdown, ...).
     Loss,
+    /// A driver of energy use (production, degree days, ambient
+    /// temperature, ...) for regression baselines (ISO 50006); never part of
+    /// the energy balance. Its kind is `interval_total` or `sample`.
+    Variable,
 }
 
 /// What a channel's values mean.
@@ -75,6 +79,19 @@ pub enum ChannelKind {
     Power,
     /// Each value is a cumulative totaliser register (an energy unit).
     Counter,
+    /// Variables only: each value is a quantity of its interval (tonnes
+    /// produced, degree days), summed over a period; any unit.
+    IntervalTotal,
+    /// Variables only: each value is a state at its timestamp (°C, % load),
+    /// time-averaged over a period; any unit.
+    Sample,
+}
+
+impl ChannelKind {
+    /// The kinds a `variable` channel may have.
+    pub fn is_variable_kind(self) -> bool {
+        matches!(self, ChannelKind::IntervalTotal | ChannelKind::Sample)
+    }
 }
 
 /// Which instant an interval-energy reading is stamped with.
@@ -91,18 +108,22 @@ pub enum Stamping {
 }
 
 /// The unit of a channel: an energy unit for interval energy and counters,
-/// a power unit for power. Serialised as its canonical symbol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// a power unit for power, any text for a variable. Serialised as its
+/// canonical symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelUnit {
     Energy(EnergyUnit),
     Power(PowerUnit),
+    /// A variable's unit, as given (`t`, `K·d`, `°C`).
+    Quantity(String),
 }
 
 impl ChannelUnit {
-    pub fn symbol(self) -> &'static str {
+    pub fn symbol(&self) -> &str {
         match self {
             ChannelUnit::Energy(u) => u.symbol(),
             ChannelUnit::Power(u) => u.symbol(),
+            ChannelUnit::Quantity(u) => u,
         }
     }
 }
@@ -139,6 +160,11 @@ pub struct Channel {
     /// power is above it, is an outlier.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plausible_max_kw: Option<f64>,
+    /// The meter's relative expanded uncertainty at 95 % coverage, percent
+    /// of the value (ASME PTC 19.1), for the uncertainty of calculations
+    /// from readings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty_pct: Option<f64>,
 }
 
 /// A validated facility. Serialises to the same JSON shape it was parsed
@@ -164,6 +190,20 @@ impl Facility {
     /// The channel with `tag`, if any.
     pub fn channel(&self, tag: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| c.tag == tag)
+    }
+
+    /// The channels of the energy balance (every role but `variable`).
+    pub fn energy_channels(&self) -> impl Iterator<Item = &Channel> {
+        self.channels
+            .iter()
+            .filter(|c| c.role != ChannelRole::Variable)
+    }
+
+    /// The `variable` channels (regression drivers).
+    pub fn variable_channels(&self) -> impl Iterator<Item = &Channel> {
+        self.channels
+            .iter()
+            .filter(|c| c.role == ChannelRole::Variable)
     }
 }
 
@@ -321,7 +361,7 @@ fn validate_channels(list: Vec<ChannelDto>, problems: &mut Vec<FieldProblem>) ->
         if dto.role.is_none() {
             problems.push(FieldProblem::new(
                 at("role"),
-                "is required: one of input, output, loss",
+                "is required: one of input, output, loss, variable",
             ));
         }
         match &dto.category {
@@ -335,13 +375,42 @@ fn validate_channels(list: Vec<ChannelDto>, problems: &mut Vec<FieldProblem>) ->
                 }
             }
         }
+        let variable = dto.role == Some(ChannelRole::Variable);
+        if let Some(kind) = dto.kind
+            && dto.role.is_some()
+            && variable != kind.is_variable_kind()
+        {
+            problems.push(FieldProblem::new(
+                at("kind"),
+                if variable {
+                    "a `variable` channel must be of kind interval_total (a quantity per interval, \
+                     summed) or sample (a state, time-averaged)"
+                } else {
+                    "interval_total and sample are for channels of role `variable`; an energy \
+                     channel is interval_energy, power or counter"
+                },
+            ));
+        }
+        if let Some(p) = dto.uncertainty_pct
+            && !(p.is_finite() && (0.0..=100.0).contains(&p))
+        {
+            problems.push(FieldProblem::new(
+                at("uncertainty_pct"),
+                "must be a percentage from 0 to 100 (relative expanded uncertainty, 95 % coverage)",
+            ));
+        }
         let unit = match (dto.kind, dto.unit.as_deref()) {
             (None, _) => {
                 problems.push(FieldProblem::new(
                     at("kind"),
-                    "is required: one of interval_energy, power, counter",
+                    "is required: one of interval_energy, power, counter (energy channels), \
+                     interval_total, sample (variables)",
                 ));
                 None
+            }
+            (Some(ChannelKind::IntervalTotal | ChannelKind::Sample), Some(symbol)) => {
+                check_text(&at("unit"), symbol, MAX_ID_LEN, problems);
+                Some(ChannelUnit::Quantity(symbol.to_owned()))
             }
             (Some(_), None) => {
                 problems.push(FieldProblem::new(at("unit"), "is required"));
@@ -418,7 +487,15 @@ fn validate_channels(list: Vec<ChannelDto>, problems: &mut Vec<FieldProblem>) ->
                 "is required for interval_energy channels: interval_start (a reading stamped t \
                  covers [t, t+interval)) or interval_end (it covers [t-interval, t))",
             )),
-            (Some(ChannelKind::Power | ChannelKind::Counter), Some(_)) => {
+            (
+                Some(
+                    ChannelKind::Power
+                    | ChannelKind::Counter
+                    | ChannelKind::IntervalTotal
+                    | ChannelKind::Sample,
+                ),
+                Some(_),
+            ) => {
                 problems.push(FieldProblem::new(
                     at("stamping"),
                     "applies only to channels of kind `interval_energy`",
@@ -450,6 +527,7 @@ fn validate_channels(list: Vec<ChannelDto>, problems: &mut Vec<FieldProblem>) ->
                 interval_minutes: dto.interval_minutes,
                 stamping: dto.stamping,
                 plausible_max_kw: dto.plausible_max_kw,
+                uncertainty_pct: dto.uncertainty_pct,
             });
         }
     }
@@ -544,6 +622,7 @@ struct ChannelDto {
     interval_minutes: Option<u32>,
     stamping: Option<Stamping>,
     plausible_max_kw: Option<f64>,
+    uncertainty_pct: Option<f64>,
 }
 
 #[cfg(test)]
@@ -633,6 +712,41 @@ mod tests {
         assert_eq!(problems(&bad_kind)[0].field, "channels[1].kind");
         let bad_process = FACILITY.replace("\"boiler\"", "\"reactor\"");
         assert_eq!(problems(&bad_process)[0].field, "process_type");
+    }
+
+    #[test]
+    fn variable_channels_take_any_unit_and_only_their_kinds() {
+        let with = |extra: &str| {
+            FACILITY.replace(
+                "\"kind\": \"power\", \"unit\": \"kW\"}",
+                &format!("\"kind\": \"power\", \"unit\": \"kW\"}}, {extra}"),
+            )
+        };
+        let ok = with(
+            r#"{"tag": "prod", "role": "variable", "category": "production", "kind": "interval_total", "unit": "t"},
+               {"tag": "t_amb", "role": "variable", "category": "ambient", "kind": "sample", "unit": "°C", "uncertainty_pct": 1}"#,
+        );
+        let f = parse_facility(ok.as_bytes()).unwrap();
+        assert_eq!(f.variable_channels().count(), 2);
+        assert_eq!(f.energy_channels().count(), 3);
+        assert_eq!(f.channel("t_amb").unwrap().unit.symbol(), "°C");
+        let json = serde_json::to_vec(&f).unwrap();
+        assert_eq!(parse_facility(&json).unwrap(), f, "round trip");
+
+        let wrong = with(
+            r#"{"tag": "prod", "role": "variable", "category": "production", "kind": "power", "unit": "kW"},
+               {"tag": "x", "role": "input", "category": "fuel", "kind": "sample", "unit": "t"},
+               {"tag": "y", "role": "input", "category": "fuel", "kind": "power", "unit": "kW", "uncertainty_pct": -2}"#,
+        );
+        let got: Vec<String> = problems(&wrong).into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            got,
+            [
+                "channels[2].kind",
+                "channels[3].kind",
+                "channels[4].uncertainty_pct"
+            ]
+        );
     }
 
     #[test]

@@ -248,8 +248,7 @@ pub fn build_normalized_input(
         return Err(CoreError::Validation(problems));
     }
     let ordered: Vec<ChannelResult> = facility
-        .channels
-        .iter()
+        .energy_channels()
         .map(|c| {
             by_tag.remove(&c.tag).unwrap_or_else(|| {
                 ChannelAccumulator::new(c, period, &AggregationOptions::default()).finish()
@@ -265,6 +264,8 @@ pub fn build_normalized_input(
             ChannelRole::Input => &mut inputs,
             ChannelRole::Output => &mut outputs,
             ChannelRole::Loss => &mut losses,
+            // energy_channels() holds none; a stray result adds nothing.
+            ChannelRole::Variable => continue,
         };
         *map.entry(r.category.clone()).or_insert(0.0) += r.energy_kwh;
     }

@@ -84,6 +84,8 @@ pub struct Settings {
     pub cache_compression_enabled: bool,
     /// `SANKEY_*`.
     pub sankey: SankeySettings,
+    /// `ANALYTICS_*`.
+    pub analytics: AnalyticsSettings,
     /// `WORKER_ENABLED`: this replica runs queued jobs.
     pub worker_enabled: bool,
     /// `WORKER_CONCURRENCY`: jobs one replica runs at once.
@@ -142,6 +144,34 @@ impl Default for ReadingsSettings {
             retention_days: 0,
             schedule_catchup_days: 7,
             scheduler_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Benchmarks, trends, baselines and uncertainty (`service::analytics`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyticsSettings {
+    /// `ANALYTICS_DEGRADATION_THRESHOLD_POINTS`: a change point whose mean
+    /// drops by more than this (efficiency points) is `degradation`.
+    pub degradation_threshold_points: f64,
+    /// `ANALYTICS_CHANGE_POINT_MIN_SEGMENT`: no segment shorter (intervals).
+    pub change_point_min_segment: usize,
+    /// `ANALYTICS_ROLLING_WINDOW`: intervals in the rolling mean.
+    pub rolling_window: usize,
+    /// `ANALYTICS_MAX_CALCULATIONS`: stored calculations one analysis reads.
+    pub max_calculations: usize,
+    /// `ANALYTICS_MONTE_CARLO_MAX_SAMPLES`: the largest `samples` accepted.
+    pub monte_carlo_max_samples: usize,
+}
+
+impl Default for AnalyticsSettings {
+    fn default() -> Self {
+        Self {
+            degradation_threshold_points: 2.0,
+            change_point_min_segment: 5,
+            rolling_window: 7,
+            max_calculations: 100_000,
+            monte_carlo_max_samples: 100_000,
         }
     }
 }
@@ -209,6 +239,7 @@ impl Default for Settings {
             calculation_cache_ttl: Duration::from_secs(3600),
             cache_compression_enabled: false,
             sankey: SankeySettings::default(),
+            analytics: AnalyticsSettings::default(),
             worker_enabled: true,
             worker_concurrency: 4,
             job_lease_timeout: Duration::from_secs(30),

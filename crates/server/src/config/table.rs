@@ -631,4 +631,66 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        name: "ANALYTICS_DEGRADATION_THRESHOLD_POINTS",
+        range: "efficiency points, >= 0 and <= 100",
+        doc: "A change point of the efficiency trend whose mean drops by more than this is flagged `degradation`.",
+        default: |s| s.analytics.degradation_threshold_points.show(),
+        apply: |s, name, r| {
+            let v = number(name, r)?;
+            if !(0.0..=100.0).contains(&v) {
+                return Err(invalid(name, r, "must be from 0 to 100 efficiency points"));
+            }
+            s.analytics.degradation_threshold_points = v;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ANALYTICS_CHANGE_POINT_MIN_SEGMENT",
+        range: "whole number, 1 to 1000",
+        doc: "The fewest intervals between two change points of the efficiency trend.",
+        default: |s| s.analytics.change_point_min_segment.show(),
+        apply: |s, name, r| {
+            s.analytics.change_point_min_segment = count(name, r, 1000)? as usize;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ANALYTICS_ROLLING_WINDOW",
+        range: "whole number, 1 to 1000",
+        doc: "Intervals in the rolling mean of the efficiency trend.",
+        default: |s| s.analytics.rolling_window.show(),
+        apply: |s, name, r| {
+            s.analytics.rolling_window = count(name, r, 1000)? as usize;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ANALYTICS_MAX_CALCULATIONS",
+        range: "whole number, 1 to 1000000",
+        doc: "The most stored calculations one benchmark, trend or baseline request reads; beyond it the request is refused (422: shorten the range).",
+        default: |s| s.analytics.max_calculations.show(),
+        apply: |s, name, r| {
+            s.analytics.max_calculations = count(name, r, 1_000_000)? as usize;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ANALYTICS_MONTE_CARLO_MAX_SAMPLES",
+        range: "whole number, 10000 to 2000000",
+        doc: "The largest `samples` of `?uncertainty=monte_carlo` (each sample is one engine run).",
+        default: |s| s.analytics.monte_carlo_max_samples.show(),
+        apply: |s, name, r| {
+            let v = count(name, r, 2_000_000)? as usize;
+            if v < 10_000 {
+                return Err(invalid(
+                    name,
+                    r,
+                    "must be at least 10000 (JCGM 101 §7.2.2: M ≥ 10⁴ for a 95 % interval)",
+                ));
+            }
+            s.analytics.monte_carlo_max_samples = v;
+            Ok(())
+        },
+    },
 ];

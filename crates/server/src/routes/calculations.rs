@@ -2,6 +2,7 @@
 //! `/calculations...`: thin handlers over `service::calculate` and
 //! `service::lifecycle`; response shapes are `crate::views`.
 
+use analytics::uncertainty::engine::Propagation;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -18,9 +19,11 @@ use tracing::Span;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorLogContext};
 use crate::extract::{JsonBody, RawBody, parse_instant, required_range};
+use crate::service::analytics::uncertainty::{self, calculation_uncertainty};
 use crate::service::calculate::{Origin, calculate, calculate_batch, validate_only};
 use crate::service::{ServiceError, calculation_cache_key, jobs, lifecycle};
 use crate::state::AppState;
+use crate::views::analytics::EfficiencyUncertaintyView;
 use crate::views::{
     AcceptedJobView, BatchItemView, BatchView, CalculationListView, CalculationSummaryView,
     CalculationView, InvalidationView, VerificationView,
@@ -94,8 +97,11 @@ async fn calculate_one(
         if asynchronous {
             return with_payload(enqueue_calculation(&state, &body).await, &body);
         }
-        let outcome = calculate(&state, &body, Origin::default()).await;
-        with_payload(outcome.map_err(ApiError::from).map(created), &body)
+        let outcome = match calculate(&state, &body, Origin::default()).await {
+            Ok(record) => Ok(created(&state, record).await),
+            Err(err) => Err(ApiError::from(err)),
+        };
+        with_payload(outcome, &body)
     };
     crate::idempotency::guarded(&state, &caller.name, &headers, path, &body, work).await
 }
@@ -109,9 +115,37 @@ async fn enqueue_calculation(state: &AppState, body: &[u8]) -> Result<Response, 
 }
 
 /// `201 Created` with the calculation and its URL.
-fn created(record: CalculationRecord) -> Response {
+/// The view of a stored calculation with the uncertainty of its
+/// efficiencies. The calculation is stored already: an uncertainty that
+/// cannot be computed is logged and left out, never an error.
+async fn view_with_uncertainty(
+    state: &AppState,
+    record: &CalculationRecord,
+    propagation: Propagation,
+) -> Result<CalculationView, ServiceError> {
+    let mut view = CalculationView::from(record);
+    let methods = calculation_uncertainty(state, record, propagation).await?;
+    if !methods.is_empty() {
+        view.uncertainty = Some(
+            methods
+                .iter()
+                .map(|m| EfficiencyUncertaintyView::new(m, propagation.into()))
+                .collect(),
+        );
+    }
+    Ok(view)
+}
+
+async fn created(state: &AppState, record: CalculationRecord) -> Response {
     let location = format!("/v1/thermaliq/calculations/{}", record.calculation_id);
-    let mut response = (StatusCode::CREATED, Json(CalculationView::from(&record))).into_response();
+    let view = match view_with_uncertainty(state, &record, Propagation::Taylor).await {
+        Ok(view) => view,
+        Err(err) => {
+            tracing::warn!(error = %err, "Uncertainty not computed");
+            CalculationView::from(&record)
+        }
+    };
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
     }
@@ -267,7 +301,8 @@ async fn recalculate(
                 .original_calculation_id
                 .filter(|id| !id.trim().is_empty())
                 .ok_or_else(|| ApiError::validation("original_calculation_id", "is required"))?;
-            Ok(created(lifecycle::recalculate(&state, &id).await?))
+            let record = lifecycle::recalculate(&state, &id).await?;
+            Ok(created(&state, record).await)
         }
         .await;
         with_payload(outcome, &body)
@@ -287,16 +322,45 @@ async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     caller.require(Scope::Read)?;
+    let mut given = std::collections::BTreeMap::new();
+    for (k, v) in &params {
+        if !matches!(k.as_str(), "uncertainty" | "samples" | "seed") {
+            return Err(ApiError::validation(
+                k,
+                "is not a parameter; use uncertainty, samples, seed",
+            ));
+        }
+        given.insert(k.as_str(), v.as_str());
+    }
+    let propagation = uncertainty::propagation(
+        &state,
+        given.get("uncertainty").copied(),
+        given.get("samples").copied(),
+        given.get("seed").copied(),
+    )?;
+    if propagation != Propagation::Taylor {
+        // Monte Carlo is a cross-check on request: computed, never cached.
+        let record = lifecycle::load(&state, &id).await?;
+        let view = view_with_uncertainty(&state, &record, propagation).await?;
+        return Ok(Json(view).into_response());
+    }
     let key = calculation_cache_key(&id);
     if let Some(cached) = state.cache_get(&key).await {
         Span::current().record("calculation_id", id.as_str());
         return Ok(([(header::CONTENT_TYPE, "application/json")], cached).into_response());
     }
     let record = lifecycle::load(&state, &id).await?;
-    let body = serde_json::to_vec(&CalculationView::from(&record))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let view = match view_with_uncertainty(&state, &record, Propagation::Taylor).await {
+        Ok(view) => view,
+        Err(err) => {
+            tracing::warn!(error = %err, "Uncertainty not computed");
+            CalculationView::from(&record)
+        }
+    };
+    let body = serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
     state
         .cache
         .put(&key, &body, state.settings.calculation_cache_ttl)

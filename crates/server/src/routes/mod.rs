@@ -1,6 +1,7 @@
 //! One module per resource, each with its own `router()`.
 
 pub mod admin;
+pub mod analytics;
 pub mod calculations;
 pub mod facilities;
 pub mod health;

@@ -7,8 +7,10 @@
 //! - [`jobs`]: queued work (async calculations, range recalculation, schedules)
 //! - [`readings`]: periods from stored meter readings, readings ingest
 //! - [`sankey`]: flow graphs of stored calculations and their rendering
+//! - [`analytics`]: benchmarks, efficiency trends, energy baselines, uncertainty
 //! - [`commit`]: the group-commit writer every stored calculation goes through
 
+pub mod analytics;
 pub mod calculate;
 pub mod commit;
 pub mod error;

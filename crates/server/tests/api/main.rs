@@ -2,6 +2,7 @@
 //! real `thermaliq` binary for restarts, signals and the CLI. All in one
 //! test binary to keep build time down.
 
+mod analytics;
 mod auth;
 mod calculate;
 mod errors;

@@ -28,6 +28,7 @@
 //! * idempotency keys: new / in progress / replay / mismatch / abandon, scoped
 //!   by principal, exactly one winner under races, purge by age.
 //! * facilities: insert or replace (created_at kept), audited, listed by id;
+//! * baselines: the same by (facility, name), listed by name;
 //! * readings: idempotent by (facility, tag, timestamp), corrections replace
 //!   and are audited, keyset pages ordered by (tag as bytes, timestamp) with
 //!   no gaps or repeats, inclusive range bounds, retention by `timestamp <`.
@@ -52,6 +53,7 @@ use crate::{AuditEntry, Store};
 
 pub mod fixtures;
 
+mod baselines;
 mod calculations;
 mod facilities;
 mod group_commit;
@@ -64,6 +66,7 @@ mod refused;
 mod schedule;
 mod tokens;
 
+pub use baselines::*;
 pub use calculations::*;
 pub use facilities::*;
 pub use fixtures::sample;
@@ -144,6 +147,8 @@ macro_rules! store_contract_tests {
             jobs_and_keys_are_unavailable_after_close,
             facility_put_get_replace_and_audit,
             facilities_list_by_id_in_pages,
+            baseline_put_get_replace_and_audit,
+            baselines_list_by_name,
             readings_round_trip_every_field,
             resent_readings_count_once,
             corrections_replace_and_are_audited,
