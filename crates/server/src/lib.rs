@@ -44,6 +44,8 @@ pub enum StartupError {
     Config(#[from] config::ConfigError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Service(#[from] service::ServiceError),
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -128,8 +130,9 @@ pub async fn bootstrap_admin_token(
             Ok(_) => {
                 tracing::info!("Bootstrap admin token registered from THERMALIQ_BOOTSTRAP_TOKEN")
             }
-            // Another replica starting at the same moment registered it first.
-            Err(StoreError::Duplicate(_)) => {}
+            // Another replica starting at the same moment registered it first
+            // (the name is taken: names are unique).
+            Err(service::ServiceError::Invalid(p)) if p.iter().any(|p| p.field == "name") => {}
             Err(err) => return Err(err.into()),
         }
         return Ok(None);

@@ -153,6 +153,10 @@ pub(crate) fn connections_active(store: &PostgresStore) -> u32 {
     store.pool.size().saturating_sub(idle)
 }
 
+pub(crate) fn pool_size(store: &PostgresStore) -> u32 {
+    store.pool.options().get_max_connections()
+}
+
 pub(crate) async fn close(store: &PostgresStore) {
     store.pool.close().await;
 }

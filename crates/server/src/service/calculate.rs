@@ -196,14 +196,11 @@ fn finish(
     result: &CalculationResult,
     started: Instant,
 ) -> Result<CalculationRecord, ServiceError> {
-    state
-        .metrics
-        .data_completeness
-        .set(result.data_quality.completeness);
-    state
-        .metrics
-        .data_quality_score
-        .set(result.data_quality.score);
+    state.metrics.record_data_quality(
+        &record.facility_id,
+        result.data_quality.completeness,
+        result.data_quality.score,
+    );
     log_outcome(&record, result, started.elapsed().as_secs_f64());
     strict_verdict(record, result)
 }
@@ -252,10 +249,9 @@ fn record_of(
         facility_id: input.facility_id.clone(),
         period_start: input.time_period.start,
         period_end: input.time_period.end,
-        efficiency: match result.status {
-            ResultStatus::Completed => result.efficiency,
-            ResultStatus::Failed => None,
-        },
+        // Also for a strict-mode failure: the runbook's Scenario 9 lists
+        // `efficiency < 0 OR efficiency > 100`; the status says it failed.
+        efficiency: result.efficiency,
         status: match result.status {
             ResultStatus::Completed => CalculationStatus::Completed,
             ResultStatus::Failed => CalculationStatus::Failed,

@@ -17,4 +17,5 @@ mod physics;
 mod process;
 mod readings;
 mod replicas;
+mod runbook_sql;
 mod sankey;
