@@ -48,7 +48,8 @@ async fn invalidation_walks_in_batches_and_stays_inside_pattern_and_prefix() {
             .ignore();
     }
     for i in 0..10 {
-        pipe.set_ex(format!("{unique}sankey:S{i}"), "v", 600).ignore();
+        pipe.set_ex(format!("{unique}sankey:S{i}"), "v", 600)
+            .ignore();
         pipe.set_ex(format!("{unique}other-app:calculation:C{i}"), "v", 600)
             .ignore();
         pipe.set_ex(format!("{unique}x-calculation:C{i}"), "v", 600)
@@ -72,7 +73,10 @@ async fn invalidation_walks_in_batches_and_stays_inside_pattern_and_prefix() {
         keys
     };
     assert_eq!(left.len(), 30, "only the other patterns are left: {left:?}");
-    assert!(left.iter().all(|k| !k.starts_with(&format!("{unique}calculation:"))));
+    assert!(
+        left.iter()
+            .all(|k| !k.starts_with(&format!("{unique}calculation:")))
+    );
 
     // The other application's keys are still there; its own cache (its own
     // prefix) removes exactly them, and then only `x-calculation:` keys remain.
@@ -93,6 +97,14 @@ async fn invalidation_walks_in_batches_and_stays_inside_pattern_and_prefix() {
         .await
         .unwrap();
     assert_eq!(remaining.len(), 10, "{remaining:?}");
-    assert!(remaining.iter().all(|k| k.starts_with(&format!("{unique}x-calculation:"))));
-    let _: u64 = redis::cmd("DEL").arg(&remaining).query_async(&mut raw).await.unwrap();
+    assert!(
+        remaining
+            .iter()
+            .all(|k| k.starts_with(&format!("{unique}x-calculation:")))
+    );
+    let _: u64 = redis::cmd("DEL")
+        .arg(&remaining)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
 }

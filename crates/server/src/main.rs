@@ -172,10 +172,35 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            tracing::error!(error_message = %format!("{err:#}"), "Start-up failed");
+            let (error_type, message) = failure_line(&err);
+            eprintln!("error: {message}");
+            // The JSON log line too (a no-op init when logging already runs):
+            // `kubectl logs --previous | grep "Config validation failed"`.
+            telemetry::init("info", Box::new(std::io::stdout()));
+            tracing::error!(error_type, error_message = %format!("{err:#}"), "{message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The message a failed command logs, in the runbook's words (Scenario 1:
+/// `Config validation failed`, `Cannot bind to port`, `Connection refused`
+/// naming the database or Redis).
+fn failure_line(err: &anyhow::Error) -> (&'static str, String) {
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<config::ConfigError>().is_some())
+    {
+        let cause = err
+            .chain()
+            .find_map(|e| e.downcast_ref::<config::ConfigError>())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return ("ConfigError", format!("Config validation failed: {cause}"));
+    }
+    match err.downcast_ref::<thermaliq_server::StartupError>() {
+        Some(startup) => (startup.error_type(), format!("{err:#}")),
+        None => ("StartupError", format!("{err:#}")),
     }
 }
 
@@ -315,7 +340,8 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 ScopeArg::Admin => Scope::Admin,
             };
             let store = open_store(&settings).await?;
-            let created = tokens::create(store.as_ref(), &name, scope, expires_in_days, "cli").await;
+            let created =
+                tokens::create(store.as_ref(), &name, scope, expires_in_days, "cli").await;
             store.close().await;
             let created = created?;
             eprintln!(
@@ -325,7 +351,9 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 created
                     .record
                     .expires_at
-                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                    .and_then(|t| t
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok())
                     .map(|t| format!(", expiring {t}"))
                     .unwrap_or_default()
             );

@@ -267,7 +267,9 @@ impl Metrics {
         let labels = FacilityLabels {
             facility_id: facility_id.to_owned(),
         };
-        self.data_completeness.get_or_create(&labels).set(completeness);
+        self.data_completeness
+            .get_or_create(&labels)
+            .set(completeness);
         self.data_quality_score.get_or_create(&labels).set(score);
     }
 

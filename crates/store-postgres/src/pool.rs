@@ -135,6 +135,14 @@ impl PostgresStore {
         self.pool.acquire().await.map_err(classify)
     }
 }
+/// `host:port` of a `DATABASE_URL` that connects over TCP; `None` for a Unix
+/// socket (`host=/run/postgresql`) or a URL that does not parse.
+pub fn tcp_address(url: &str) -> Option<String> {
+    let options = url.parse::<PgConnectOptions>().ok()?;
+    let host = options.get_host();
+    (!host.starts_with('/')).then(|| format!("{host}:{}", options.get_port()))
+}
+
 fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| StoreError::Backend(format!("invalid DATABASE_URL: {e}")))?;

@@ -59,12 +59,12 @@ pub(crate) async fn find_token_by_hash(
     token_hash: &str,
 ) -> Result<Option<TokenRecord>, StoreError> {
     let row = with_retry!(store, |conn| async {
-        Ok(
-            sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE token_hash = $1")))
-                .bind(token_hash)
-                .fetch_optional(&mut *conn)
-                .await?,
-        )
+        Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?)
     })?;
     row.as_ref().map(decode).transpose()
 }

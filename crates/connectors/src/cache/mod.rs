@@ -180,6 +180,22 @@ impl Cache {
         .await;
     }
 
+    /// One `PING` with its error text, for the start-up log (`Ok` without
+    /// Redis). Unlike the other calls it reports why Redis did not answer.
+    pub async fn probe(&self) -> Result<(), String> {
+        let Some(side) = &self.inner.redis else {
+            return Ok(());
+        };
+        let mut c = side.manager.clone();
+        let cmd = redis::cmd("PING");
+        let ping = cmd.query_async::<String>(&mut c);
+        match tokio::time::timeout(self.inner.config.redis_timeout * 4, ping).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err("no answer in time".to_owned()),
+        }
+    }
+
     /// Round trip to Redis (for readiness); `None` without Redis.
     pub async fn ping(&self) -> Option<bool> {
         self.inner.redis.as_ref()?;

@@ -219,8 +219,17 @@ mod tests {
             invalidation_patterns(&req(Some("calculation:CALC-1*"), None)).unwrap(),
             ["calculation:CALC-1*"]
         );
-        for bad in ["", "other:*", "*calculation:*", "calculation:[a]*", "sankey:?"] {
-            assert!(invalidation_patterns(&req(Some(bad), None)).is_err(), "{bad}");
+        for bad in [
+            "",
+            "other:*",
+            "*calculation:*",
+            "calculation:[a]*",
+            "sankey:?",
+        ] {
+            assert!(
+                invalidation_patterns(&req(Some(bad), None)).is_err(),
+                "{bad}"
+            );
         }
         assert!(invalidation_patterns(&req(Some("calculation:*"), Some(true))).is_err());
     }

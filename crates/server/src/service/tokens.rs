@@ -130,7 +130,9 @@ pub async fn revoke(store: &dyn Store, name: &str, actor: &str) -> Result<(), Se
     if store.revoke_token(name, &audit).await? {
         Ok(())
     } else {
-        Err(ServiceError::NotFound(format!("no token is named '{name}'")))
+        Err(ServiceError::NotFound(format!(
+            "no token is named '{name}'"
+        )))
     }
 }
 

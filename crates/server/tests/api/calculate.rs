@@ -159,7 +159,7 @@ async fn strict_mode_violations_are_calculation_errors_and_stored_as_failed() {
     assert_eq!(
         crate::helpers::sample(
             &metrics,
-            "thermaliq_calculation_errors_total{error_type=\"CalculationError\"}"
+            "thermaliq_calculation_errors_by_type_total{error_type=\"CalculationError\"}"
         ),
         Some(3.0)
     );

@@ -109,7 +109,10 @@ async fn spawn(configure: impl FnOnce(&mut Settings), database_url: Option<Strin
             .map(Secret::new),
         ..Settings::default()
     };
-    let database_url = settings.database_url.as_ref().map(|u| u.expose().to_owned());
+    let database_url = settings
+        .database_url
+        .as_ref()
+        .map(|u| u.expose().to_owned());
     configure(&mut settings);
     let prefix = format!("thermaliq-test:{}:", unique_name());
     let server = thermaliq_server::start_with_cache_prefix(settings, &prefix)
@@ -214,7 +217,7 @@ impl TestApp {
 }
 
 /// The value of one sample line of the exposition text, e.g.
-/// `thermaliq_calculation_errors_total{error_type="ValidationError"}`.
+/// `thermaliq_calculation_errors_by_type_total{error_type="ValidationError"}`.
 pub fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| {
         let rest = line.strip_prefix(series)?;

@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use crate::helpers::{ADMIN_TOKEN, runbook_case};
 
-const BIN: &str = env!("CARGO_BIN_EXE_thermaliq");
+pub const BIN: &str = env!("CARGO_BIN_EXE_thermaliq");
 
 /// Settings the developer's or CI's shell may carry: never let them leak in.
-const SCRUBBED: [&str; 8] = [
+pub const SCRUBBED: [&str; 8] = [
     "DATABASE_URL",
     "REDIS_URL",
     "THERMALIQ_CONFIG",
@@ -32,7 +32,7 @@ fn command(data_dir: &Path) -> Command {
     cmd
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -84,7 +84,7 @@ impl Process {
         );
     }
 
-    fn log_lines(&self) -> Vec<Value> {
+    pub fn log_lines(&self) -> Vec<Value> {
         let file = std::fs::File::open(&self.log).unwrap();
         BufReader::new(file)
             .lines()

@@ -5,7 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, runbook_case, spawn_postgres_app, spawn_sqlite_app_with};
+use crate::helpers::{
+    TestApp, assert_error, runbook_case, spawn_postgres_app, spawn_sqlite_app_with,
+};
 
 /// The runbook's case with 1.5 times the input as output: 150 % in strict mode.
 fn over_100_percent() -> Value {
@@ -21,7 +23,9 @@ async fn store_good_and_impossible(app: &TestApp) -> (String, String) {
         .as_str()
         .unwrap()
         .to_owned();
-    let response = app.post("/v1/thermaliq/calculate", &over_100_percent()).await;
+    let response = app
+        .post("/v1/thermaliq/calculate", &over_100_percent())
+        .await;
     let body = assert_error(response, 422, "CalculationError", Some("energy_output")).await;
     let failed = body["calculation_id"].as_str().unwrap().to_owned();
     // The API shows the same row: failed, its efficiency and violation kept.
@@ -63,7 +67,10 @@ async fn scenario_9_sql_lists_a_strict_failure_on_sqlite() {
         (id, facility.as_str(), *efficiency, status.as_str()),
         (&failed, "FAC-S9", Some(150.0), "failed")
     );
-    assert!(result.contains("efficiency_above_100"), "violations kept: {result}");
+    assert!(
+        result.contains("efficiency_above_100"),
+        "violations kept: {result}"
+    );
     // The 24-hour arm of the runbook's query lists both rows.
     let recent: Vec<(String,)> = sqlx::query_as(
         "SELECT calculation_id FROM calculations

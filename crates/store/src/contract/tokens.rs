@@ -164,10 +164,17 @@ pub async fn tokens_list_touch_and_revoke(f: &dyn Fixture) {
             .expect("insert token");
     }
     let listed = store.list_tokens().await.expect("list");
-    assert_eq!(listed, vec![expiring.clone(), plain.clone()], "sorted by name");
+    assert_eq!(
+        listed,
+        vec![expiring.clone(), plain.clone()],
+        "sorted by name"
+    );
 
     let later = T0 + Duration::from_secs(3_600);
-    store.touch_token(&plain.token_id, later).await.expect("touch");
+    store
+        .touch_token(&plain.token_id, later)
+        .await
+        .expect("touch");
     store
         .touch_token(&plain.token_id, T0 + Duration::from_secs(60))
         .await
@@ -185,7 +192,12 @@ pub async fn tokens_list_touch_and_revoke(f: &dyn Fixture) {
     assert_eq!(found.expires_at, None);
 
     let revoke = audit("token.revoke", "b-plain", "{}");
-    assert!(store.revoke_token("b-plain", &revoke).await.expect("revoke"));
+    assert!(
+        store
+            .revoke_token("b-plain", &revoke)
+            .await
+            .expect("revoke")
+    );
     assert!(
         !store
             .revoke_token("b-plain", &audit("token.revoke", "b-plain", "{}"))
