@@ -30,6 +30,7 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES = os.path.join(ROOT, "monitoring/prometheus/thermaliq.rules.yml")
+DASHBOARD = os.path.join(ROOT, "monitoring/grafana/thermaliq-dashboard.json")
 TOKEN = "prometheus-e2e-bootstrap-token-0123456789abcdef"
 
 # The traffic, and so the expected answers.
@@ -233,6 +234,23 @@ def main():
                 want = name in expected_true
                 check(f"alert expression {name} is {'true' if want else 'silent'}",
                       bool(result) == want, result)
+        # Every dashboard panel query over series a replica exposes has data.
+        def exprs(node):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k == "expr" and isinstance(v, str):
+                        yield v
+                    else:
+                        yield from exprs(v)
+            elif isinstance(node, list):
+                for v in node:
+                    yield from exprs(v)
+        dashboard = json.load(open(DASHBOARD, encoding="utf-8"))
+        for expr in sorted(set(exprs(dashboard))):
+            if any(k in expr for k in not_here) or "$" in expr.replace("$__rate_interval", ""):
+                continue
+            result = query(prom, expr.replace("$__rate_interval", "1m"))
+            check(f"dashboard query has data: {expr[:70]}", bool(result), result)
         # Prometheus itself evaluates the rules: the error-ratio alerts are
         # pending (their `for:` has not passed yet), the critical one is not.
         alerts = json.load(urllib.request.urlopen(f"{prom}/api/v1/alerts", timeout=10))["data"]["alerts"]
