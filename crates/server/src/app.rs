@@ -46,6 +46,7 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         caller = tracing::field::Empty,
         facility_id = tracing::field::Empty,
         calculation_id = tracing::field::Empty,
+        data_point_count = tracing::field::Empty,
     )
 }
 

@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use thermaliq_core::provenance::sha256_hex;
-use thermaliq_store::{AuditEntry, Scope, Store, StoreError, TokenRecord};
+use thermaliq_store::{Scope, Store, TokenRecord};
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
@@ -65,6 +65,14 @@ impl FromRequestParts<AppState> for Caller {
             Some(record)
                 if constant_time_eq(record.token_hash.as_bytes(), presented.as_bytes()) =>
             {
+                let now = OffsetDateTime::now_utc();
+                if record.expires_at.is_some_and(|at| at <= now) {
+                    return Err(ApiError::Unauthorized(format!(
+                        "token '{}' has expired",
+                        record.name
+                    )));
+                }
+                note_use(state, &record, now);
                 tracing::Span::current().record("caller", record.name.as_str());
                 Ok(Caller {
                     name: record.name,
@@ -96,32 +104,40 @@ pub fn generate_token() -> Result<String, getrandom::Error> {
     Ok(token)
 }
 
-/// Stores the hash of `token` under `name` and `scope`; returns the token id.
+/// Stores the hash of `token` under `name` and `scope` (no expiry); returns
+/// the token id. See `service::tokens` for the rules.
 pub async fn register_token(
     store: &dyn Store,
     token: &str,
     name: &str,
     scope: Scope,
     actor: &str,
-) -> Result<String, StoreError> {
-    let token_id = format!("TOK-{}", ulid::Ulid::new());
-    let now = OffsetDateTime::now_utc();
-    let record = TokenRecord {
-        token_id: token_id.clone(),
-        name: name.to_owned(),
-        scope,
-        token_hash: sha256_hex(token.as_bytes()),
-        created_at: now,
-    };
-    let audit = AuditEntry {
-        occurred_at: now,
-        actor: actor.to_owned(),
-        action: "token.create".to_owned(),
-        subject: token_id.clone(),
-        detail: serde_json::json!({"name": name, "scope": scope.as_str()}).to_string(),
-    };
-    store.insert_token(&record, &audit).await?;
-    Ok(token_id)
+) -> Result<String, crate::service::ServiceError> {
+    crate::service::tokens::register(store, token, name, scope, None, actor)
+        .await
+        .map(|record| record.token_id)
+}
+
+/// A token's last use is written at most this often (a write per request
+/// would put every read through SQLite's one writer).
+const LAST_USED_RESOLUTION: time::Duration = time::Duration::seconds(60);
+
+/// Records a use of `record` in the background when its mark is older than
+/// the resolution; a failure is logged, the request goes on.
+fn note_use(state: &AppState, record: &TokenRecord, now: OffsetDateTime) {
+    if record
+        .last_used_at
+        .is_some_and(|at| now - at < LAST_USED_RESOLUTION)
+    {
+        return;
+    }
+    let store = state.store.clone();
+    let token_id = record.token_id.clone();
+    tokio::spawn(async move {
+        if let Err(err) = store.touch_token(&token_id, now).await {
+            tracing::warn!(error_type = "DatabaseError", error_message = %err, "Token last use not recorded");
+        }
+    });
 }
 
 #[cfg(test)]

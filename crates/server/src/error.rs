@@ -240,6 +240,46 @@ impl ApiError {
     }
 }
 
+/// A request body as one log line, for the runbook's Scenario 5
+/// (`jq -r '.request_payload' | head -1 > failing_request.json`, then
+/// `curl -d @failing_request.json`): valid JSON is minified (white space
+/// outside strings dropped, nothing else changed, so keys keep their order and
+/// numbers their digits), anything else has its line breaks replaced by
+/// spaces. Cut at `max` characters (marked), when longer.
+pub fn loggable_payload(body: &[u8], max: usize) -> String {
+    let compact = if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        minify_json(body)
+    } else {
+        String::from_utf8_lossy(body).replace(['\r', '\n'], " ")
+    };
+    clip(&compact, max).into_owned()
+}
+
+/// Drops the white space between JSON tokens of a document already known to
+/// be valid (inside strings, control characters are escaped, so the result is
+/// one line).
+fn minify_json(body: &[u8]) -> String {
+    let mut out = Vec::with_capacity(body.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in body {
+        if in_string {
+            out.push(b);
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+            out.push(b);
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            out.push(b);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Extra context for an error's log line (never sent to the client).
 #[derive(Debug, Clone)]
 pub struct ErrorLogContext {
@@ -392,6 +432,30 @@ fn log_error(error: &ApiError, context: Option<&ErrorLogContext>) {
                 "Request failed"
             );
         }
+        // A bug: the stack where it surfaced goes with it (the runbook's
+        // `jq '{…, stack: .stack_trace}'`), as for a panic.
+        ApiError::Internal(_) => {
+            let stack_trace = std::backtrace::Backtrace::force_capture().to_string();
+            let stack_trace = stack_trace.as_str();
+            if payload.is_empty() {
+                tracing::error!(
+                    error_type,
+                    error_message,
+                    status,
+                    stack_trace,
+                    "Request failed"
+                );
+            } else {
+                tracing::error!(
+                    error_type,
+                    error_message,
+                    status,
+                    stack_trace,
+                    request_payload = payload,
+                    "Request failed"
+                );
+            }
+        }
         _ if payload.is_empty() => {
             tracing::error!(error_type, error_message, status, "Request failed");
         }
@@ -404,5 +468,22 @@ fn log_error(error: &ApiError, context: Option<&ErrorLogContext>) {
                 "Request failed"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_payload;
+
+    #[test]
+    fn json_payloads_are_one_compact_line_with_strings_untouched() {
+        let body = "{\n  \"facility_id\": \"FAC 1\\n\\\"x\\\" \",\n  \"v\": [1.50, 2e3]\n}\n";
+        let line = loggable_payload(body.as_bytes(), 4096);
+        assert_eq!(line, r#"{"facility_id":"FAC 1\n\"x\" ","v":[1.50,2e3]}"#);
+        let again: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let original: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(again, original);
+        assert_eq!(loggable_payload(b"{\nbroken\r\n", 4096), "{ broken  ");
+        assert!(loggable_payload(&[b'x'; 10_000], 100).contains("cut"));
     }
 }

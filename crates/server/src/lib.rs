@@ -44,6 +44,8 @@ pub enum StartupError {
     Config(#[from] config::ConfigError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Service(#[from] service::ServiceError),
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -52,6 +54,54 @@ pub enum StartupError {
     },
     #[error("{0}")]
     Unsupported(String),
+    /// The runbook greps `Cannot bind to port` (Scenario 1).
+    #[error("Cannot bind to port {port} ({address}): {source}")]
+    Bind {
+        port: u16,
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database's address does not accept connections; the runbook greps
+    /// `Connection refused` (the OS error text) and needs to know which service.
+    #[error("Cannot connect to the database (PostgreSQL at {target}): {source}")]
+    DatabaseUnreachable {
+        target: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StartupError {
+    /// The `error_type` of the start-up failure's log line.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            StartupError::Config(_) => "ConfigError",
+            StartupError::Store(_) | StartupError::DatabaseUnreachable { .. } => "DatabaseError",
+            StartupError::Bind { .. } => "BindError",
+            _ => "StartupError",
+        }
+    }
+}
+
+/// One TCP connection to PostgreSQL's address before the pool is built: the
+/// pool retries a refused connection until `DATABASE_POOL_TIMEOUT` and then
+/// reports only its own timeout, which hides the cause. Sockets (`host=/…`)
+/// are not probed.
+async fn probe_postgres(url: &str, within: std::time::Duration) -> Result<(), StartupError> {
+    // A bad URL is reported by the store itself.
+    let Some(target) = thermaliq_store_postgres::tcp_address(url) else {
+        return Ok(());
+    };
+    let connect = tokio::net::TcpStream::connect(target.clone());
+    match tokio::time::timeout(within, connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(source)) => Err(StartupError::DatabaseUnreachable { target, source }),
+        Err(_) => Err(StartupError::DatabaseUnreachable {
+            target,
+            source: std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in time"),
+        }),
+    }
 }
 
 /// Opens the configured store: `DATABASE_URL` if set, else SQLite in the data directory.
@@ -65,6 +115,7 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupEr
             Ok(Arc::new(SqliteStore::open_url(url.expose(), pool).await?))
         }
         Some(url) => {
+            probe_postgres(url.expose(), settings.database_pool_timeout).await?;
             let pg = thermaliq_store_postgres::PoolSettings {
                 max_connections: settings.database_pool_size,
                 max_overflow: settings.database_max_overflow,
@@ -128,8 +179,9 @@ pub async fn bootstrap_admin_token(
             Ok(_) => {
                 tracing::info!("Bootstrap admin token registered from THERMALIQ_BOOTSTRAP_TOKEN")
             }
-            // Another replica starting at the same moment registered it first.
-            Err(StoreError::Duplicate(_)) => {}
+            // Another replica starting at the same moment registered it first
+            // (the name is taken: names are unique).
+            Err(service::ServiceError::Invalid(p)) if p.iter().any(|p| p.field == "name") => {}
             Err(err) => return Err(err.into()),
         }
         return Ok(None);
@@ -216,11 +268,22 @@ pub async fn start_with_cache_prefix(
 ) -> Result<RunningServer, StartupError> {
     let store = open_store(&settings).await?;
     let cache = build_cache(&settings, key_prefix).await?;
+    if let Err(reason) = cache.probe().await {
+        // Not fatal (the in-process cache serves), but named: the runbook
+        // reads `Connection refused` as "database or Redis unavailable".
+        tracing::warn!(
+            component = "CacheRedis",
+            error_type = "CacheError",
+            error_message = reason.as_str(),
+            "Cannot connect to Redis: {reason}; serving from the in-process cache"
+        );
+    }
     bootstrap_admin_token(store.as_ref(), &settings).await?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
-        .map_err(|source| StartupError::Io {
-            what: format!("cannot bind {}", settings.bind),
+        .map_err(|source| StartupError::Bind {
+            port: settings.bind.port(),
+            address: settings.bind,
             source,
         })?;
     let addr = listener.local_addr().map_err(|source| StartupError::Io {

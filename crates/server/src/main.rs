@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use thermaliq_core::provenance::compute_and_seal;
 use thermaliq_core::{CoreError, ResultStatus, parse_calculation_request};
 use thermaliq_server::config::{self, Settings};
-use thermaliq_server::{auth, open_store, start, telemetry};
+use thermaliq_server::{open_store, start, telemetry};
 use thermaliq_store::Scope;
 
 #[derive(Parser)]
@@ -146,10 +146,26 @@ enum BaselineCommand {
 enum TokenCommand {
     /// Create a token and print it once (only its hash is stored).
     Create {
+        /// A unique name (1 to 64 characters).
         #[arg(long)]
         name: String,
         #[arg(long, value_enum)]
         scope: ScopeArg,
+        /// Refuse the token this many days from now (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// List tokens as JSON: name, scope, created, expiry, last use (never the token).
+    List {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Revoke (delete) the token with this name; written to the audit log.
+    Revoke {
+        #[arg(long)]
+        name: String,
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -197,10 +213,35 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            tracing::error!(error_message = %format!("{err:#}"), "Start-up failed");
+            let (error_type, message) = failure_line(&err);
+            eprintln!("error: {message}");
+            // The JSON log line too (a no-op init when logging already runs):
+            // `kubectl logs --previous | grep "Config validation failed"`.
+            telemetry::init("info", Box::new(std::io::stdout()));
+            tracing::error!(error_type, error_message = %format!("{err:#}"), "{message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The message a failed command logs, in the runbook's words (Scenario 1:
+/// `Config validation failed`, `Cannot bind to port`, `Connection refused`
+/// naming the database or Redis).
+fn failure_line(err: &anyhow::Error) -> (&'static str, String) {
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<config::ConfigError>().is_some())
+    {
+        let cause = err
+            .chain()
+            .find_map(|e| e.downcast_ref::<config::ConfigError>())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return ("ConfigError", format!("Config validation failed: {cause}"));
+    }
+    match err.downcast_ref::<thermaliq_server::StartupError>() {
+        Some(startup) => (startup.error_type(), format!("{err:#}")),
+        None => ("StartupError", format!("{err:#}")),
     }
 }
 
@@ -263,36 +304,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied ({} store)", store.backend());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Token {
-            command:
-                TokenCommand::Create {
-                    name,
-                    scope,
-                    data_dir,
-                },
-        } => {
-            let settings = settings_with_data_dir(data_dir)?;
-            anyhow::ensure!(
-                !name.trim().is_empty() && name.len() <= 64,
-                "--name must be 1 to 64 characters"
-            );
-            let scope = match scope {
-                ScopeArg::Read => Scope::Read,
-                ScopeArg::Calculate => Scope::Calculate,
-                ScopeArg::Admin => Scope::Admin,
-            };
-            let store = open_store(&settings).await?;
-            let token = auth::generate_token()
-                .map_err(|e| anyhow::anyhow!("cannot read random bytes: {e}"))?;
-            let id = auth::register_token(store.as_ref(), &token, &name, scope, "cli").await?;
-            store.close().await;
-            eprintln!(
-                "created token {id} '{name}' with scope {}; it is shown once:",
-                scope.as_str()
-            );
-            println!("{token}");
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Token { command } => token_command(command).await,
         Command::Config {
             command: ConfigCommand::Settings,
         } => {
@@ -450,6 +462,77 @@ async fn baseline(command: BaselineCommand) -> anyhow::Result<ExitCode> {
                 baselines::baseline_performance(&state, &facility_id, &name, from, to).await;
             state.store.close().await;
             service_output(outcome.map(PerformanceView::from))
+        }
+    }
+}
+
+async fn token_command(command: TokenCommand) -> anyhow::Result<ExitCode> {
+    use thermaliq_server::service::tokens;
+    match command {
+        TokenCommand::Create {
+            name,
+            scope,
+            expires_in_days,
+            data_dir,
+        } => {
+            let settings = settings_with_data_dir(data_dir)?;
+            let scope = match scope {
+                ScopeArg::Read => Scope::Read,
+                ScopeArg::Calculate => Scope::Calculate,
+                ScopeArg::Admin => Scope::Admin,
+            };
+            let store = open_store(&settings).await?;
+            let created =
+                tokens::create(store.as_ref(), &name, scope, expires_in_days, "cli").await;
+            store.close().await;
+            let created = created?;
+            eprintln!(
+                "created token {} '{name}' with scope {}{}; it is shown once:",
+                created.record.token_id,
+                scope.as_str(),
+                created
+                    .record
+                    .expires_at
+                    .and_then(|t| t
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok())
+                    .map(|t| format!(", expiring {t}"))
+                    .unwrap_or_default()
+            );
+            println!("{}", created.token);
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::List { data_dir } => {
+            let settings = settings_with_data_dir(data_dir)?;
+            let store = open_store(&settings).await?;
+            let listed = tokens::list(store.as_ref()).await;
+            store.close().await;
+            let now = time::OffsetDateTime::now_utc();
+            let view = thermaliq_server::views::TokenListView {
+                tokens: listed?
+                    .iter()
+                    .map(|t| thermaliq_server::views::TokenView::new(t, now))
+                    .collect(),
+            };
+            emit(&serde_json::to_string_pretty(&view)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Revoke { name, data_dir } => {
+            let settings = settings_with_data_dir(data_dir)?;
+            let store = open_store(&settings).await?;
+            let revoked = tokens::revoke(store.as_ref(), &name, "cli").await;
+            store.close().await;
+            match revoked {
+                Ok(()) => {
+                    eprintln!("revoked token '{name}'");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(thermaliq_server::service::ServiceError::NotFound(message)) => {
+                    eprintln!("error: {message}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(err) => Err(err.into()),
+            }
         }
     }
 }

@@ -307,3 +307,79 @@ pub struct BatchView {
     pub failed: usize,
     pub results: Vec<BatchItemView>,
 }
+
+/// `GET /admin/cache/stats`.
+#[derive(Debug, Serialize)]
+pub struct CacheStatsView {
+    pub backend: &'static str,
+    pub redis_healthy: Option<bool>,
+    pub hits: u64,
+    pub misses: u64,
+    pub hit_rate: Option<f64>,
+    pub redis_errors: u64,
+    pub local_entries: usize,
+    pub calculation_cache_ttl_seconds: f64,
+    pub compression: bool,
+}
+
+/// `POST /admin/cache/invalidate`.
+#[derive(Debug, Serialize)]
+pub struct CacheInvalidationView {
+    /// The pattern as requested (`*` with `all: true`).
+    pub pattern: String,
+    /// The namespaced patterns actually walked (`*` means every ThermalIQ namespace).
+    pub patterns: Vec<String>,
+    pub removed: u64,
+    /// Redis `SCAN` steps taken (0 without Redis).
+    pub scan_steps: u64,
+    /// `false` when Redis stopped answering part-way: run it again.
+    pub complete: bool,
+}
+
+/// One API token as `GET /admin/tokens` and `thermaliq token list` show it:
+/// never the token or its hash.
+#[derive(Debug, Serialize)]
+pub struct TokenView {
+    pub token_id: String,
+    pub name: String,
+    pub scope: &'static str,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub expired: bool,
+}
+
+impl TokenView {
+    pub fn new(t: &thermaliq_store::TokenRecord, now: OffsetDateTime) -> Self {
+        Self {
+            token_id: t.token_id.clone(),
+            name: t.name.clone(),
+            scope: t.scope.as_str(),
+            created_at: rfc3339(t.created_at),
+            expires_at: t.expires_at.map(rfc3339),
+            last_used_at: t.last_used_at.map(rfc3339),
+            expired: t.expires_at.is_some_and(|e| e <= now),
+        }
+    }
+}
+
+/// `GET /admin/tokens`.
+#[derive(Debug, Serialize)]
+pub struct TokenListView {
+    pub tokens: Vec<TokenView>,
+}
+
+/// `POST /admin/tokens`: the token itself, shown this once.
+#[derive(Debug, Serialize)]
+pub struct TokenCreatedView {
+    #[serde(flatten)]
+    pub info: TokenView,
+    pub token: String,
+}
+
+/// `DELETE /admin/tokens/{name}`.
+#[derive(Debug, Serialize)]
+pub struct TokenRevokedView {
+    pub name: String,
+    pub revoked: bool,
+}

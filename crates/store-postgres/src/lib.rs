@@ -46,4 +46,4 @@ mod store;
 mod tokens;
 
 pub use errors::classify;
-pub use pool::{PoolSettings, PostgresStore};
+pub use pool::{PoolSettings, PostgresStore, tcp_address};

@@ -135,6 +135,14 @@ impl PostgresStore {
         self.pool.acquire().await.map_err(classify)
     }
 }
+/// `host:port` of a `DATABASE_URL` that connects over TCP; `None` for a Unix
+/// socket (`host=/run/postgresql`) or a URL that does not parse.
+pub fn tcp_address(url: &str) -> Option<String> {
+    let options = url.parse::<PgConnectOptions>().ok()?;
+    let host = options.get_host();
+    (!host.starts_with('/')).then(|| format!("{host}:{}", options.get_port()))
+}
+
 fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| StoreError::Backend(format!("invalid DATABASE_URL: {e}")))?;
@@ -151,6 +159,10 @@ pub(crate) async fn ping(store: &PostgresStore) -> Result<(), StoreError> {
 pub(crate) fn connections_active(store: &PostgresStore) -> u32 {
     let idle = u32::try_from(store.pool.num_idle()).unwrap_or(u32::MAX);
     store.pool.size().saturating_sub(idle)
+}
+
+pub(crate) fn pool_size(store: &PostgresStore) -> u32 {
+    store.pool.options().get_max_connections()
 }
 
 pub(crate) async fn close(store: &PostgresStore) {

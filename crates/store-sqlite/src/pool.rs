@@ -93,6 +93,13 @@ pub(crate) fn connections_active(store: &SqliteStore) -> u32 {
         .sum()
 }
 
+pub(crate) fn pool_size(store: &SqliteStore) -> u32 {
+    [&store.writer, &store.reader]
+        .iter()
+        .map(|pool| pool.options().get_max_connections())
+        .sum()
+}
+
 pub(crate) async fn close(store: &SqliteStore) {
     store.writer.close().await;
     store.reader.close().await;

@@ -32,6 +32,10 @@ impl Store for SqliteStore {
         pool::connections_active(self)
     }
 
+    fn pool_size(&self) -> u32 {
+        pool::pool_size(self)
+    }
+
     async fn close(&self) {
         pool::close(self).await
     }
@@ -94,6 +98,22 @@ impl Store for SqliteStore {
 
     async fn count_tokens(&self) -> Result<u64, StoreError> {
         tokens::count_tokens(self).await
+    }
+
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        tokens::list_tokens(self).await
+    }
+
+    async fn revoke_token(&self, name: &str, audit: &AuditEntry) -> Result<bool, StoreError> {
+        check_text("name", name)?;
+        check_audit(audit)?;
+        tokens::revoke_token(self, name, audit).await
+    }
+
+    async fn touch_token(&self, token_id: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        check_key("token_id", token_id)?;
+        check_time("last_used_at", at)?;
+        tokens::touch_token(self, token_id, at).await
     }
 
     async fn put_facility(

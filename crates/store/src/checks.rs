@@ -135,6 +135,12 @@ pub fn check_token(t: &TokenRecord) -> Result<(), StoreError> {
     check_text("name", &t.name)?;
     check_key("token_hash", &t.token_hash)?;
     check_time("created_at", t.created_at)?;
+    if let Some(at) = t.expires_at {
+        check_time("expires_at", at)?;
+    }
+    if let Some(at) = t.last_used_at {
+        check_time("last_used_at", at)?;
+    }
     Ok(())
 }
 

@@ -30,6 +30,10 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
     /// Connections checked out of the pool right now.
     fn connections_active(&self) -> u32;
+    /// The most connections the pool(s) may hold at once (PostgreSQL: pool
+    /// size plus overflow; SQLite: the readers plus the one writer), so
+    /// `connections_active / pool_size` is the pool's utilisation.
+    fn pool_size(&self) -> u32;
     /// Flushes and closes every connection (on shutdown).
     async fn close(&self);
 
@@ -82,6 +86,13 @@ pub trait Store: Send + Sync + 'static {
     async fn find_token_by_hash(&self, token_hash: &str)
     -> Result<Option<TokenRecord>, StoreError>;
     async fn count_tokens(&self) -> Result<u64, StoreError>;
+    /// Every token (hashes included: the caller must not show them), by name.
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+    /// Deletes the token named `name` and writes `audit` in the same
+    /// transaction; `false` (and no audit entry) when there is none.
+    async fn revoke_token(&self, name: &str, audit: &AuditEntry) -> Result<bool, StoreError>;
+    /// Records a use of the token: `last_used_at` moves forward to `at`, never back.
+    async fn touch_token(&self, token_id: &str, at: OffsetDateTime) -> Result<(), StoreError>;
 
     // ----------------------------------------------------------- facilities
 

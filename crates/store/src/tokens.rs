@@ -2,12 +2,12 @@
 
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{ParseEnumError, parse_enum};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Read,
@@ -52,4 +52,8 @@ pub struct TokenRecord {
     pub scope: Scope,
     pub token_hash: String,
     pub created_at: OffsetDateTime,
+    /// After this instant the token is refused (`None`: never expires).
+    pub expires_at: Option<OffsetDateTime>,
+    /// The last request made with it, to the minute (`None`: never used).
+    pub last_used_at: Option<OffsetDateTime>,
 }

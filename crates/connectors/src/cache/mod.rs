@@ -8,6 +8,7 @@
 //! the connection manager reconnects by itself and the next success marks
 //! Redis healthy again.
 
+mod invalidate;
 mod local;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use thiserror::Error;
 
+pub use invalidate::{Invalidation, SCAN_COUNT};
 pub use local::LocalCache;
 
 /// Marks the stored form of a value: raw bytes or LZ4 block (`CACHE_COMPRESSION_ENABLED`).
@@ -161,34 +163,10 @@ impl Cache {
         .await;
     }
 
-    /// Removes keys matching a glob `pattern` (e.g. `calculation:*`); returns how many.
+    /// Removes keys matching a glob `pattern` (e.g. `calculation:*`); returns
+    /// how many (see [`Cache::invalidate_patterns`] for the batched walk).
     pub async fn invalidate_pattern(&self, pattern: &str) -> u64 {
-        let full = self.key(pattern);
-        let mut removed = self.inner.local.remove_matching(&full) as u64;
-        let remote = self
-            .redis_call(|mut c| {
-                let full = full.clone();
-                async move {
-                    let keys: Vec<String> = {
-                        let mut iter = c.scan_match::<_, String>(full).await?;
-                        let mut keys = Vec::new();
-                        while let Some(k) = iter.next_item().await {
-                            keys.push(k?);
-                        }
-                        keys
-                    };
-                    let mut n = 0u64;
-                    for chunk in keys.chunks(500) {
-                        n += c.del::<_, u64>(chunk).await?;
-                    }
-                    Ok(n)
-                }
-            })
-            .await;
-        if let Some(n) = remote {
-            removed = removed.max(n);
-        }
-        removed
+        self.invalidate_patterns(&[pattern]).await.removed
     }
 
     /// Removes one key everywhere.
@@ -200,6 +178,22 @@ impl Cache {
             async move { c.del::<_, u64>(full).await }
         })
         .await;
+    }
+
+    /// One `PING` with its error text, for the start-up log (`Ok` without
+    /// Redis). Unlike the other calls it reports why Redis did not answer.
+    pub async fn probe(&self) -> Result<(), String> {
+        let Some(side) = &self.inner.redis else {
+            return Ok(());
+        };
+        let mut c = side.manager.clone();
+        let cmd = redis::cmd("PING");
+        let ping = cmd.query_async::<String>(&mut c);
+        match tokio::time::timeout(self.inner.config.redis_timeout * 4, ping).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err("no answer in time".to_owned()),
+        }
     }
 
     /// Round trip to Redis (for readiness); `None` without Redis.

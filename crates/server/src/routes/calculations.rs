@@ -152,13 +152,13 @@ async fn created(state: &AppState, record: CalculationRecord) -> Response {
     response
 }
 
-/// An error's log line carries the request body (first 4 KiB), as the
-/// runbook's `jq -r '.request_payload'` expects; never the client.
+/// An error's log line carries the request body as one compact line (first
+/// 4 KiB), as the runbook's `jq -r '.request_payload' | head -1` expects;
+/// never the client.
 fn with_payload(outcome: Result<Response, ApiError>, body: &[u8]) -> Response {
     outcome.unwrap_or_else(|err| {
         let mut response = err.into_response();
-        let text =
-            String::from_utf8_lossy(&body[..body.len().min(MAX_LOGGED_PAYLOAD)]).into_owned();
+        let text = crate::error::loggable_payload(body, MAX_LOGGED_PAYLOAD);
         response.extensions_mut().insert(ErrorLogContext {
             request_payload: Some(text),
         });

@@ -67,6 +67,10 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .metrics
         .database_connections_active
         .set(i64::from(state.store.connections_active()));
+    state
+        .metrics
+        .database_pool_size
+        .set(i64::from(state.store.pool_size()));
     // The backlog: durable jobs queued or running (all replicas) plus the
     // requests on this replica waiting for a calculation slot.
     let waiting = state

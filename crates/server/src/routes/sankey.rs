@@ -191,6 +191,7 @@ async fn calculation_sankey(
         .get_calculation(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("calculation {id} does not exist")))?;
+    tracing::Span::current().record("facility_id", record.facility_id.as_str());
     let key = format!(
         "sankey:{}:{}:{}:{}",
         record.output_hash,
@@ -202,15 +203,11 @@ async fn calculation_sankey(
         return Ok(diagram_response(&content_type, body));
     }
     let graph = graph_for_record(&record, request.kind).map_err(|p| {
-        state
-            .metrics
-            .sankey_errors
-            .get_or_create(&crate::metrics::ErrorLabels {
-                error_type: "invalid_flows".to_owned(),
-            })
-            .inc();
+        state.metrics.count_sankey_error("invalid_flows");
         tracing::error!(
             component = "SankeyGenerator",
+            error_type = "invalid_flows",
+            facility_id = record.facility_id.as_str(),
             error_message = p.problem.as_str(),
             "SankeyGenerator: generation failed"
         );

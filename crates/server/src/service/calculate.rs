@@ -196,14 +196,11 @@ fn finish(
     result: &CalculationResult,
     started: Instant,
 ) -> Result<CalculationRecord, ServiceError> {
-    state
-        .metrics
-        .data_completeness
-        .set(result.data_quality.completeness);
-    state
-        .metrics
-        .data_quality_score
-        .set(result.data_quality.score);
+    state.metrics.record_data_quality(
+        &record.facility_id,
+        result.data_quality.completeness,
+        result.data_quality.score,
+    );
     log_outcome(&record, result, started.elapsed().as_secs_f64());
     strict_verdict(record, result)
 }
@@ -252,10 +249,9 @@ fn record_of(
         facility_id: input.facility_id.clone(),
         period_start: input.time_period.start,
         period_end: input.time_period.end,
-        efficiency: match result.status {
-            ResultStatus::Completed => result.efficiency,
-            ResultStatus::Failed => None,
-        },
+        // Also for a strict-mode failure: the runbook's Scenario 9 lists
+        // `efficiency < 0 OR efficiency > 100`; the status says it failed.
+        efficiency: result.efficiency,
         status: match result.status {
             ResultStatus::Completed => CalculationStatus::Completed,
             ResultStatus::Failed => CalculationStatus::Failed,
@@ -276,6 +272,24 @@ fn record_of(
 
 fn log_outcome(record: &CalculationRecord, result: &CalculationResult, duration: f64) {
     let b = &result.energy_balance;
+    let data_point_count = result.data_quality.data_point_count;
+    // Every later line of the request (the `CalculationError` refusal of a
+    // strict-mode failure included) carries the count: the runbook's
+    // Scenario 5 C reads `.data_point_count` from `grep CalculationError`.
+    Span::current().record("data_point_count", data_point_count);
+    if result.data_quality_details.is_some() {
+        // A period computed from stored readings: the runbook's Scenario 9
+        // (`grep "Energy readings" | jq '{facility, input_energy, ...}'`).
+        tracing::info!(
+            facility_id = record.facility_id.as_str(),
+            input_energy_kwh = b.total_input_kwh,
+            output_energy_kwh = b.total_output_kwh,
+            energy_losses_kwh = b.total_losses_kwh,
+            data_point_count,
+            completeness = result.data_quality.completeness,
+            "Energy readings"
+        );
+    }
     let efficiency = result.efficiency.unwrap_or(f64::NAN);
     // `balance` / `energy_balance_percent` are absent when no losses were measured.
     tracing::info!(
@@ -292,7 +306,7 @@ fn log_outcome(record: &CalculationRecord, result: &CalculationResult, duration:
         output_energy_kwh = b.total_output_kwh,
         energy_losses_kwh = b.total_losses_kwh,
         energy_balance_percent = b.closure_percent,
-        data_point_count = result.data_quality.data_point_count,
+        data_point_count,
         duration,
         "Efficiency calculated"
     );

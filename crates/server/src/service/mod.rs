@@ -9,6 +9,7 @@
 //! - [`sankey`]: flow graphs of stored calculations and their rendering
 //! - [`analytics`]: benchmarks, efficiency trends, energy baselines, uncertainty
 //! - [`commit`]: the group-commit writer every stored calculation goes through
+//! - [`tokens`]: API tokens (create, list, revoke; audited)
 
 pub mod analytics;
 pub mod calculate;
@@ -18,6 +19,7 @@ pub mod jobs;
 pub mod lifecycle;
 pub mod readings;
 pub mod sankey;
+pub mod tokens;
 
 pub use error::ServiceError;
 

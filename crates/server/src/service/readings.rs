@@ -105,6 +105,9 @@ pub async fn engine_input(
             _ => break,
         }
     }
+    // On the request span too, so every later line of this request (a
+    // `CalculationError` refusal included) carries the count the runbook reads.
+    tracing::Span::current().record("data_point_count", retrieved);
     tracing::info!(
         data_point_count = retrieved,
         chunk_size = page_size,

@@ -114,6 +114,9 @@ pub async fn generate(
     let options = options(&state.settings);
     let timeout = state.settings.sankey.generation_timeout;
     let (nodes_in, flows_in) = (graph.nodes.len() as u64, graph.flows.len() as u64);
+    // The runbook's Scenario 10 greps failures by facility: a stored
+    // calculation's graph carries it in its title (ad-hoc graphs may not).
+    let facility_id = graph.title.facility.clone();
     // The renderer polls `cancel`: at the deadline it stops by itself, and a
     // dropped request (the timeout below, a client gone) cancels it too, so no
     // abandoned render keeps a core busy.
@@ -125,16 +128,11 @@ pub async fn generate(
     drop(stop_on_drop);
     let duration = started.elapsed().as_secs_f64();
     let fail = |error_type: &str, message: String| {
-        state
-            .metrics
-            .sankey_errors
-            .get_or_create(&crate::metrics::ErrorLabels {
-                error_type: error_type.to_owned(),
-            })
-            .inc();
+        state.metrics.count_sankey_error(error_type);
         tracing::error!(
             component = "SankeyGenerator",
             error_type,
+            facility_id = facility_id.as_deref(),
             error_message = message.as_str(),
             node_count = nodes_in,
             link_count = flows_in,

@@ -135,7 +135,9 @@ async fn strict_mode_violations_are_calculation_errors_and_stored_as_failed() {
         .await
         .unwrap();
     assert_eq!(stored["status"], "failed");
-    assert_eq!(stored["efficiency"], Value::Null);
+    // The efficiency it computed is kept (800 / 1000 kWh), so the runbook's
+    // Scenario 9 SQL can list failed rows by efficiency (tests/api/runbook_sql.rs).
+    assert_eq!(stored["efficiency"], 80.0);
 
     // Output above input: efficiency over 100 %.
     let mut over = crate::helpers::runbook_case();
@@ -157,7 +159,7 @@ async fn strict_mode_violations_are_calculation_errors_and_stored_as_failed() {
     assert_eq!(
         crate::helpers::sample(
             &metrics,
-            "thermaliq_calculation_errors_total{error_type=\"CalculationError\"}"
+            "thermaliq_calculation_errors_by_type_total{error_type=\"CalculationError\"}"
         ),
         Some(3.0)
     );

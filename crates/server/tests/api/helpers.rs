@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub server: Option<RunningServer>,
+    /// The PostgreSQL URL (with its schema) when the app runs on PostgreSQL.
+    pub database_url: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -40,6 +42,21 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         _ => None,
     };
     spawn(configure, database_url).await
+}
+
+/// A server on PostgreSQL (a fresh schema of `DATABASE_URL`), or `None` after
+/// `skip_or_fail` when no PostgreSQL is configured.
+pub async fn spawn_postgres_app() -> Option<TestApp> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let url = fresh_postgres_schema(&url).await;
+            Some(spawn(|_| {}, Some(url)).await)
+        }
+        _ => {
+            skip_or_fail("DATABASE_URL is not a postgres:// URL");
+            None
+        }
+    }
 }
 
 /// A server on the embedded SQLite file whatever the environment says, for
@@ -92,6 +109,10 @@ async fn spawn(configure: impl FnOnce(&mut Settings), database_url: Option<Strin
             .map(Secret::new),
         ..Settings::default()
     };
+    let database_url = settings
+        .database_url
+        .as_ref()
+        .map(|u| u.expose().to_owned());
     configure(&mut settings);
     let prefix = format!("thermaliq-test:{}:", unique_name());
     let server = thermaliq_server::start_with_cache_prefix(settings, &prefix)
@@ -102,6 +123,7 @@ async fn spawn(configure: impl FnOnce(&mut Settings), database_url: Option<Strin
         client: reqwest::Client::new(),
         dir,
         server: Some(server),
+        database_url,
     }
 }
 
@@ -195,7 +217,7 @@ impl TestApp {
 }
 
 /// The value of one sample line of the exposition text, e.g.
-/// `thermaliq_calculation_errors_total{error_type="ValidationError"}`.
+/// `thermaliq_calculation_errors_by_type_total{error_type="ValidationError"}`.
 pub fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| {
         let rest = line.strip_prefix(series)?;

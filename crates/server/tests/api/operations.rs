@@ -7,6 +7,50 @@ use crate::helpers::{assert_error, runbook_case, sample, spawn_app};
 #[tokio::test]
 async fn metrics_carry_the_runbook_names_and_count() {
     let app = spawn_app().await;
+    // A fresh replica: counters of every known error type are there at 0,
+    // and the per-facility gauges are absent (not a false 0).
+    let fresh = app.metrics().await;
+    assert_eq!(
+        sample(&fresh, "thermaliq_calculation_errors_total"),
+        Some(0.0)
+    );
+    for error_type in [
+        "ValidationError",
+        "CalculationError",
+        "DatabaseError",
+        "TimeoutError",
+    ] {
+        assert_eq!(
+            sample(
+                &fresh,
+                &format!(
+                    "thermaliq_calculation_errors_by_type_total{{error_type=\"{error_type}\"}}"
+                )
+            ),
+            Some(0.0),
+            "{error_type}"
+        );
+    }
+    assert_eq!(
+        sample(
+            &fresh,
+            "thermaliq_sankey_generation_errors_total{error_type=\"timeout\"}"
+        ),
+        Some(0.0)
+    );
+    assert!(
+        !fresh.contains("thermaliq_calculation_data_completeness{"),
+        "{fresh}"
+    );
+    assert!(
+        !fresh.contains("thermaliq_calculation_data_quality_score{"),
+        "{fresh}"
+    );
+    assert!(
+        fresh.contains("thermaliq_calculation_duration_seconds_bucket{le=\"15.0\"}"),
+        "{fresh}"
+    );
+
     app.calculate(&runbook_case()).await;
     let bad = app.post_raw("/v1/thermaliq/calculate", "{").await;
     assert_eq!(bad.status(), 400);
@@ -17,9 +61,8 @@ async fn metrics_carry_the_runbook_names_and_count() {
         "thermaliq_calculation_timeouts_total",
         "thermaliq_active_calculations",
         "thermaliq_calculation_queue_depth",
-        "thermaliq_calculation_data_completeness",
-        "thermaliq_calculation_data_quality_score",
         "thermaliq_database_connections_active",
+        "thermaliq_database_pool_size",
     ] {
         assert!(text.contains(name), "{name} missing from:\n{text}");
     }
@@ -27,10 +70,15 @@ async fn metrics_carry_the_runbook_names_and_count() {
         sample(&text, "thermaliq_calculation_requests_total"),
         Some(2.0)
     );
+    // The runbook's ratio needs identical label sets: no labels on either.
+    assert_eq!(
+        sample(&text, "thermaliq_calculation_errors_total"),
+        Some(1.0)
+    );
     assert_eq!(
         sample(
             &text,
-            "thermaliq_calculation_errors_total{error_type=\"ValidationError\"}"
+            "thermaliq_calculation_errors_by_type_total{error_type=\"ValidationError\"}"
         ),
         Some(1.0)
     );
@@ -39,8 +87,24 @@ async fn metrics_carry_the_runbook_names_and_count() {
         Some(2.0)
     );
     assert_eq!(
-        sample(&text, "thermaliq_calculation_data_completeness"),
+        sample(
+            &text,
+            "thermaliq_calculation_data_completeness{facility_id=\"FAC-TEST-001\"}"
+        ),
         Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "thermaliq_calculation_data_quality_score{facility_id=\"FAC-TEST-001\"}"
+        ),
+        Some(100.0)
+    );
+    let pool = sample(&text, "thermaliq_database_pool_size").unwrap();
+    let settings_pool = f64::from(app.server().state.settings.database_pool_size);
+    assert!(
+        pool > settings_pool,
+        "pool size {pool} counts the readers and the writer"
     );
     assert_eq!(sample(&text, "thermaliq_active_calculations"), Some(0.0));
 }
@@ -124,7 +188,7 @@ async fn calculation_timeout_answers_504() {
     assert_eq!(
         sample(
             &text,
-            "thermaliq_calculation_errors_total{error_type=\"TimeoutError\"}"
+            "thermaliq_calculation_errors_by_type_total{error_type=\"TimeoutError\"}"
         ),
         Some(1.0)
     );

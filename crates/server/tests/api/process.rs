@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use crate::helpers::{ADMIN_TOKEN, runbook_case};
 
-const BIN: &str = env!("CARGO_BIN_EXE_thermaliq");
+pub const BIN: &str = env!("CARGO_BIN_EXE_thermaliq");
 
 /// Settings the developer's or CI's shell may carry: never let them leak in.
-const SCRUBBED: [&str; 8] = [
+pub const SCRUBBED: [&str; 8] = [
     "DATABASE_URL",
     "REDIS_URL",
     "THERMALIQ_CONFIG",
@@ -32,7 +32,7 @@ fn command(data_dir: &Path) -> Command {
     cmd
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -84,7 +84,7 @@ impl Process {
         );
     }
 
-    fn log_lines(&self) -> Vec<Value> {
+    pub fn log_lines(&self) -> Vec<Value> {
         let file = std::fs::File::open(&self.log).unwrap();
         BufReader::new(file)
             .lines()
@@ -502,6 +502,7 @@ fn runbook_scripts_pass_against_a_running_server() {
         "3",
         "--facility",
         "FAC-001",
+        "--inline",
     ];
     let mut full = vec![test_calc.to_str().unwrap()];
     full.extend(args);
@@ -572,7 +573,8 @@ async fn post_json(base: &str, path: &str, body: &Value) -> ::reqwest::Response 
 }
 
 /// `thermaliq import readings` and the runbook's
-/// `scripts/test_calculation.sh --with-history --facility FAC-001`.
+/// The runbook's `scripts/test_calculation.sh --facility FAC-001`: the
+/// facility's own stored readings, not a canned case.
 #[tokio::test]
 async fn imported_readings_feed_the_runbook_history_check() {
     let dir = tempfile::tempdir().unwrap();
@@ -630,9 +632,9 @@ async fn imported_readings_feed_the_runbook_history_check() {
             &server.base,
             "--token",
             ADMIN_TOKEN,
-            "--with-history",
             "--facility",
             "FAC-001",
+            "--verify-accuracy",
         ])
         .output()
         .unwrap();
@@ -642,7 +644,14 @@ async fn imported_readings_feed_the_runbook_history_check() {
         "{out}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(out.contains("efficiency=80"), "{out}");
+    assert!(
+        out.contains("(stored readings") && out.contains("efficiency=80"),
+        "{out}"
+    );
+    assert!(
+        out.contains("consistent with its aggregated flows"),
+        "{out}"
+    );
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -749,7 +758,7 @@ async fn accuracy_validation_and_recalculation_notices() {
     }
     let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut cmd = Command::new("bash");
-        cmd.args(args);
+        cmd.args(args).env("THERMALIQ_BIN", BIN);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -766,6 +775,7 @@ async fn accuracy_validation_and_recalculation_notices() {
     let (code, out) = run(&args, &[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("all 3 sampled"), "{out}");
+    assert!(out.contains("recomputed independently"), "{out}");
 
     // Tamper with one row behind the service's back.
     let db = dir.path().join(thermaliq_server::SQLITE_FILE);

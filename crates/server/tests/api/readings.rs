@@ -215,7 +215,10 @@ async fn a_period_is_computed_from_stored_readings() {
 
     let metrics = app.metrics().await;
     assert_eq!(
-        crate::helpers::sample(&metrics, "thermaliq_calculation_data_completeness"),
+        crate::helpers::sample(
+            &metrics,
+            "thermaliq_calculation_data_completeness{facility_id=\"FAC-001\"}"
+        ),
         Some(1.0)
     );
 

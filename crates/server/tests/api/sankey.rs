@@ -152,8 +152,12 @@ async fn adhoc_graphs_render_and_cycles_are_named() {
         "{message}"
     );
     let metrics = app.metrics().await;
-    assert!(
-        metrics.contains("thermaliq_sankey_generation_errors_total{error_type="),
+    assert_eq!(
+        sample(
+            &metrics,
+            "thermaliq_sankey_generation_errors_total{error_type=\"circular_flow\"}"
+        ),
+        Some(1.0),
         "{metrics}"
     );
 

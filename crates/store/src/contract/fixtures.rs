@@ -164,6 +164,8 @@ pub fn token(n: u32, scope: Scope) -> TokenRecord {
         scope,
         token_hash: format!("{n:064x}"),
         created_at: T0 + Duration::from_micros(u64::from(n)),
+        expires_at: None,
+        last_used_at: None,
     }
 }
 

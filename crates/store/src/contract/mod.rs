@@ -115,6 +115,8 @@ macro_rules! store_contract_tests {
             invalidate_without_matches_still_audits,
             tokens_round_trip_and_count,
             duplicate_token_is_rejected_atomically,
+            token_names_are_unique,
+            tokens_list_touch_and_revoke,
             concurrent_inserts_are_all_kept_and_ids_stay_unique,
             connections_active_falls_back_to_zero_when_idle,
             close_makes_every_call_unavailable,
