@@ -120,6 +120,22 @@ def sankey_labels(api, calc_id, kind):
 EXPECTED_FAILED = ("/v1/thermaliq/calculations?limit=1", "/efficiency", "/benchmark", "/baselines", "/calculate", "/opportunities")
 
 
+CONTRAST_JS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  const low = [];
+  for (const el of document.querySelectorAll('.badge, button, a, h1, h2, td, th, label, p, dt, dd, legend')) {
+    if (!el.offsetParent || !el.textContent.trim()) continue;
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 30)}"`);
+  }
+  return low.slice(0, 10);
+}"""
+
+
 def run(base, api, shots, data):
     from_readings, inline, boiler = data
     problems = []
@@ -279,6 +295,23 @@ def run(base, api, shots, data):
         expect(page.locator("#upload-progress")).to_have_attribute("value", "1")
         labelled_inputs()
         shot("upload")
+
+        # Colour contrast of what is rendered (WCAG 2.1 relative luminance,
+        # §1.4.3): text of every badge, button, link, heading and cell >= 4.5.
+        low = page.evaluate(CONTRAST_JS)
+        assert not low, f"text below 4.5:1 contrast: {low}"
+
+        # A tablet (768 px): no page scrolls sideways.
+        page.set_viewport_size({"width": 768, "height": 1024})
+        for route in ("#/facilities", f"#/facilities/{FAC}", f"#/calculations/{bid}", "#/new", "#/upload"):
+            page.goto(f"{base}/{route}")
+            expect(page.locator("main h1")).to_be_visible()
+            page.wait_for_timeout(300)
+            over = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert over <= 1, f"{route} is {over} px wider than a 768 px tablet"
+            low = page.evaluate(CONTRAST_JS)
+            assert not low, f"{route}: text below 4.5:1 contrast: {low}"
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         # Sign out: the token is gone from the tab
         page.get_by_role("button", name="Sign out").click()

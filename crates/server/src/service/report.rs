@@ -429,8 +429,10 @@ fn provenance_section(records: &[CalculationRecord], settings: &Settings) -> Sec
         ))
         .with(Block::Code(code.trim_end().to_owned()))
         .with(Block::Code(format!(
-            "curl -H \"Authorization: Bearer $TOKEN\" $BASE/v1/thermaliq/calculations/{first}/verify\n\
-             # verdict \"intact\": hashes match and today's engine reproduces the output"
+            "GET /v1/thermaliq/calculations/{first}/verify\n\
+             Authorization: Bearer <a token with scope read>\n\
+             -> \"verdict\": \"intact\" when both hashes match and today's engine\n   \
+             reproduces the output"
         )))
 }
 

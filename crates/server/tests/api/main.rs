@@ -17,4 +17,5 @@ mod physics;
 mod process;
 mod readings;
 mod replicas;
+mod reports;
 mod sankey;
