@@ -129,4 +129,20 @@ mod tests {
         assert!(html.contains("a&amp;b") && html.contains("&#x27;q&#x27;"));
         assert!(html.contains("&lt;td&gt;") && html.contains("S&lt;1&gt;"));
     }
+
+    proptest::proptest! {
+        /// Escaped text holds no markup character and reads back as the original.
+        #[test]
+        fn escape_is_markup_free_and_reversible(text in "\\PC*") {
+            let e = escape(&text);
+            proptest::prop_assert!(!e.contains(['<', '>', '"', '\'']));
+            let back = e
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&amp;", "&");
+            proptest::prop_assert_eq!(back, text);
+        }
+    }
 }

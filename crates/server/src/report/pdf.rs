@@ -199,22 +199,29 @@ impl Writer {
             .collect();
         let sum: f32 = natural.iter().sum();
         let widths: Vec<f32> = natural.iter().map(|w| w * total / sum.max(total)).collect();
-        let row_h = size * LEAD + 2.0;
+        let line_h = size * LEAD;
+        // Cells wrap; a row is as tall as its tallest cell.
         let draw_row = |w: &mut Writer, cells: &[String], font: Name| {
+            let wrapped: Vec<Vec<String>> = widths
+                .iter()
+                .enumerate()
+                .map(|(c, cw)| {
+                    let cell = cells.get(c).map(String::as_str).unwrap_or("");
+                    wrap(cell, font, size, cw - 6.0)
+                })
+                .collect();
+            let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let row_h = line_h * lines as f32 + 2.0;
             w.need(row_h);
-            w.y += row_h;
+            let top = w.y;
             let mut x = MARGIN;
             for (c, cw) in widths.iter().enumerate() {
-                let cell = cells.get(c).map(String::as_str).unwrap_or("");
-                w.text_at(
-                    x + 2.0,
-                    w.y - 3.0,
-                    font,
-                    size,
-                    &fit(cell, font, size, cw - 6.0),
-                );
+                for (i, l) in wrapped[c].iter().enumerate() {
+                    w.text_at(x + 2.0, top + line_h * (i + 1) as f32 - 1.0, font, size, l);
+                }
                 x += cw;
             }
+            w.y = top + row_h;
             w.page.set_stroke_rgb(0.69, 0.69, 0.69);
             w.page.set_line_width(0.4);
             w.page.move_to(MARGIN, PAGE_H - w.y);
@@ -472,5 +479,36 @@ mod tests {
     fn helvetica_widths_match_the_afm() {
         // Helvetica.afm: "H" 722, "i" 222, space 278.
         assert!((width("Hi ", REGULAR, 1000.0) - 1222.0).abs() < 1e-3);
+    }
+
+    proptest::proptest! {
+        /// Any report text makes a PDF whose every page is listed, whatever the characters.
+        #[test]
+        fn any_text_makes_a_well_formed_pdf(title in "\\PC{0,80}", para in "\\PC{0,600}") {
+            let report = Report {
+                title: title.clone(),
+                subject_id: "CALC-X".into(),
+                title_block: vec![("Period".into(), para.clone())],
+                sections: vec![crate::report::Section::new(title)
+                    .with(Block::Paragraph(para.clone()))
+                    .with(Block::Code(para.clone()))
+                    .with(Block::Table { head: vec!["a".into(), "b".into()], rows: vec![vec![para.clone(), para]] })],
+            };
+            let pdf = render(&report);
+            proptest::prop_assert!(pdf.starts_with(b"%PDF-"));
+            let text = String::from_utf8_lossy(&pdf);
+            proptest::prop_assert!(text.trim_end().ends_with("%%EOF"));
+            let pages = text.matches("/Type /Page\n").count() + text.matches("/Type /Page ").count()
+                + text.matches("/Type /Page/").count();
+            proptest::prop_assert!(pages >= 1, "no page object");
+        }
+
+        #[test]
+        fn wrapped_lines_fit_for_any_text(text in "[a-zA-Z0-9 .,-]{0,400}", max in 30.0f32..400.0) {
+            for l in wrap(&text, REGULAR, 10.0, max) {
+                // A single character wider than the line is the only overflow allowed.
+                proptest::prop_assert!(width(&l, REGULAR, 10.0) <= max || l.chars().count() == 1, "{}", l);
+            }
+        }
     }
 }

@@ -38,6 +38,12 @@ pub fn formula_source(id: &str) -> &'static str {
         }
         "fuel_heating_values" => "ISO 6976 / GPA 2172 summation; NIST-JANAF; CODATA",
         "combustion_ptc4" => "ASME PTC 4-2013 heat-loss method",
+        id if id.starts_with("boiler")
+            || id.starts_with("furnace")
+            || id.starts_with("heat_exchanger") =>
+        {
+            "ASME PTC 4-2013 §5 (input-output and heat-loss methods); EN 12952-15:2003"
+        }
         "surface_radiation_convection" | "furnace_openings" => {
             "Stefan-Boltzmann radiation; Churchill-Chu natural convection (Incropera)"
         }
@@ -212,7 +218,14 @@ fn efficiency_section(view: &Value) -> Section {
     }
     let warnings: Vec<String> = view["warnings"]
         .as_array()
-        .map(|a| a.iter().map(text).collect())
+        .map(|a| {
+            a.iter()
+                .map(|w| match w["message"].as_str() {
+                    Some(m) => m.to_owned(),
+                    None => text(w),
+                })
+                .collect()
+        })
         .unwrap_or_default();
     if !warnings.is_empty() {
         section = section.with(Block::Paragraph(format!(
