@@ -230,6 +230,9 @@ def run(base, api, shots, data):
         expect(heat).to_contain_text("11-01")
         for sec in ("Efficiency trend", "Baseline (ISO 50006) and CUSUM", "Benchmark", "Coverage"):
             expect(page.get_by_role("heading", name=sec)).to_be_visible()
+        page.get_by_label("Baseline name").fill("no-such-baseline")
+        page.get_by_role("button", name="Show CUSUM").click()
+        expect(page.locator("#baseline-result")).to_contain_text("not available")
         shot("facility")
 
         # Calculation from readings: 85.00 %, data quality from channels

@@ -38,13 +38,16 @@ export async function api(path, { method = 'GET', body, headers = {}, raw = fals
   return r.status === 204 ? null : r.json();
 }
 
-/** Like `api`, but a 404 (an endpoint or resource this server does not have) is `null`. */
-export async function optional(path) {
+/**
+ * An endpoint that may not exist on this server (analytics being added):
+ * `{data}` when it answers, `{missing: true}` on 404/405, `{error}` otherwise.
+ */
+export async function attempt(path) {
   try {
-    return await api(path);
+    return { data: await api(path) };
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return null;
-    throw e;
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return { missing: true, error: e };
+    return { error: e };
   }
 }
 

@@ -91,9 +91,13 @@ fn basis_name(v: &Value) -> String {
     }
 }
 
-/// "± 1.20 points (95 %, taylor)" when the method carries an uncertainty.
-fn uncertainty(method: &Value) -> String {
-    let u = &method["uncertainty"];
+/// "± 1.20 points (95 %, taylor)" when the result states the method's
+/// uncertainty (a list by `efficiency_method`, or on the method itself).
+fn uncertainty(view: &Value, method: &str) -> String {
+    let listed = view["uncertainty"]
+        .as_array()
+        .and_then(|a| a.iter().find(|u| u["efficiency_method"] == method));
+    let u = listed.unwrap_or(&view["methods"][method]["uncertainty"]);
     match u["expanded_points"].as_f64() {
         Some(points) => format!(
             "± {points:.2} points ({:.0} %, {})",
@@ -185,7 +189,7 @@ fn efficiency_section(view: &Value) -> Section {
                 name.to_owned(),
                 pct(m["efficiency_pct"].as_f64()),
                 basis.clone(),
-                uncertainty(m),
+                uncertainty(view, key),
             ]);
         }
     }
@@ -194,7 +198,7 @@ fn efficiency_section(view: &Value) -> Section {
             "Input-output (direct)".to_owned(),
             pct(view["efficiency"].as_f64()),
             basis,
-            uncertainty(&view["uncertainty"]),
+            uncertainty(view, "input_output"),
         ]);
     }
     section = section.with(Block::Table {

@@ -19,8 +19,10 @@ async function sankeyInto(box, id, kind) {
   }
 }
 
-function uncertaintyText(m) {
-  const u = m && m.uncertainty;
+/** The uncertainty of one method: `c.uncertainty` is a list by `efficiency_method` (or inline on the method). */
+function uncertaintyText(c, method) {
+  const list = Array.isArray(c.uncertainty) ? c.uncertainty : [];
+  const u = list.find((x) => x.efficiency_method === method) || (c.methods && c.methods[method] && c.methods[method].uncertainty);
   if (!u) return 'not stated';
   if (!Number.isFinite(u.expanded_points)) return u.note || 'inputs without uncertainty';
   return `± ${fmt(u.expanded_points, 2)} points (${fmt((u.coverage || 0.95) * 100, 0)} %, ${u.method || 'taylor'})`;
@@ -30,9 +32,9 @@ function methodsTable(c) {
   const basis = c.provenance.basis || 'as_metered';
   const rows = [];
   const m = c.methods || {};
-  if (m.input_output) rows.push(['Input-output (direct)', m.input_output.efficiency_pct, uncertaintyText(m.input_output)]);
-  if (m.heat_loss) rows.push(['Heat loss (indirect)', m.heat_loss.efficiency_pct, uncertaintyText(m.heat_loss)]);
-  if (rows.length === 0) rows.push(['Input-output (direct)', c.efficiency, uncertaintyText(c)]);
+  if (m.input_output) rows.push(['Input-output (direct)', m.input_output.efficiency_pct, uncertaintyText(c, 'input_output')]);
+  if (m.heat_loss) rows.push(['Heat loss (indirect)', m.heat_loss.efficiency_pct, uncertaintyText(c, 'heat_loss')]);
+  if (rows.length === 0) rows.push(['Input-output (direct)', c.efficiency, uncertaintyText(c, 'input_output')]);
   return h('table', { id: 'methods' },
     h('thead', {}, h('tr', {}, ['Method', 'Efficiency (%)', 'Basis', 'Uncertainty (95 %)'].map((t) => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, rows.map(([name, eff, u]) => h('tr', {}, h('td', { text: name }), h('td', { class: 'num', text: fmt(eff, 2) }), h('td', { text: basis }), h('td', { text: u })))));

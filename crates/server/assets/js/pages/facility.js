@@ -1,25 +1,30 @@
 // One facility: efficiency trend with change points, baseline CUSUM and
 // savings, benchmark position, coverage heat map, its calculations.
-import { api, optional, enc } from '../api.js';
+import { api, attempt, enc } from '../api.js';
 import { h, fmt, facts, unavailable, qualityBadge, day } from '../dom.js';
 import { timeChart, barChart, heatMap } from '../charts.js';
 import { sourceBadges } from './facilities.js';
 
 function seriesOf(trend) {
-  const pts = trend.points || trend.series || trend.intervals || [];
-  return pts.map((p) => ({ t: new Date(p.start || p.time), v: p.efficiency_pct ?? p.value }));
+  const pts = trend.series || trend.points || [];
+  return pts.map((p) => ({ t: new Date(p.start || p.time), v: p.efficiency_pct ?? p.value, rolling: p.rolling_mean }));
 }
 
-function trendPanel(id, trend, calcs) {
+function why(result, endpoint) {
+  return result.missing ? `${endpoint} is not served by this server.` : `${endpoint}: ${result.error.message}`;
+}
+
+function trendPanel(id, result, calcs) {
   const stored = calcs.filter((c) => c.status === 'completed').map((c) => ({ t: new Date(c.period_start), v: c.efficiency })).sort((a, b) => a.t - b.t);
+  const trend = result.data;
   if (!trend) {
     return [
       timeChart({ title: `Efficiency of ${id}, from stored calculations`, series: [{ name: 'efficiency', points: stored }], yLabel: 'Efficiency (%)' }),
-      unavailable('Change points and degradation', 'GET /facilities/{id}/efficiency is not served by this server (404); the chart shows the stored calculations only.'),
+      unavailable('Change points and degradation', `${why(result, 'GET /facilities/{id}/efficiency')} The chart shows the stored calculations only.`),
     ];
   }
   const points = seriesOf(trend);
-  const rolling = (trend.rolling_mean || []).map((v, i) => ({ t: points[i] ? points[i].t : null, v })).filter((p) => p.t && Number.isFinite(p.v));
+  const rolling = points.filter((p) => Number.isFinite(p.rolling)).map((p) => ({ t: p.t, v: p.rolling }));
   const cps = trend.change_points || [];
   const marks = cps.map((c) => ({ t: new Date(c.time || (points[c.index] || {}).t), label: c.degradation ? `degradation ${fmt(c.shift_points, 1)} pt` : `change ${fmt(c.shift_points, 1)} pt`, bad: c.degradation }));
   const t = trend.trend;
@@ -32,31 +37,44 @@ function trendPanel(id, trend, calcs) {
   ];
 }
 
-async function baselinePanel(id) {
-  const list = await optional(`/facilities/${enc(id)}/baselines`);
-  const names = list ? (list.baselines || []).map((b) => b.name) : [];
-  if (!list) return unavailable('Baseline CUSUM and savings', 'GET /facilities/{id}/baselines is not served by this server (404).');
-  if (names.length === 0) return h('p', { text: 'No baseline fitted for this facility (POST /facilities/{id}/baselines).' });
-  const perf = await optional(`/facilities/${enc(id)}/baselines/${enc(names[0])}/performance`);
-  if (!perf) return unavailable(`Baseline ${names[0]}`, 'The performance endpoint answered 404.');
-  const iv = perf.intervals || [];
-  const pts = iv.map((p) => ({ t: new Date(p.start || p.time), v: p.cusum }));
-  return [
-    timeChart({ title: `CUSUM of expected − actual, baseline ${names[0]}`, series: [{ name: 'CUSUM', points: pts }], yLabel: 'Cumulative savings (kWh)', zero: true }),
-    facts([['Savings', fmt(perf.total_savings, 0, 'kWh')], ['SEnPI', fmt(perf.senpi, 3)], ['Improvement', fmt(perf.improvement_pct, 1, '%')]]),
-  ];
+/** Baselines are named when fitted (POST …/baselines); the name is asked for here. */
+function baselinePanel(id) {
+  const name = h('input', { id: 'baseline-name', value: 'default', autocomplete: 'off' });
+  const out = h('div', { id: 'baseline-result' });
+  const form = h('form', { class: 'toolbar', 'aria-label': 'Baseline' },
+    h('div', {}, h('label', { for: 'baseline-name', text: 'Baseline name' }), name),
+    h('button', { type: 'submit', text: 'Show CUSUM' }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    out.replaceChildren(h('p', { text: 'Loading…' }));
+    const r = await attempt(`/facilities/${enc(id)}/baselines/${enc(name.value.trim())}/performance`);
+    if (!r.data) { out.replaceChildren(unavailable(`Baseline ${name.value}`, why(r, 'GET /facilities/{id}/baselines/{name}/performance'))); return; }
+    const perf = r.data;
+    const pts = (perf.intervals || []).map((p) => ({ t: new Date(p.start || p.time), v: p.cusum }));
+    out.replaceChildren(
+      timeChart({ title: `CUSUM of expected − actual, baseline ${perf.baseline || name.value}`, series: [{ name: 'CUSUM', points: pts }], yLabel: 'Cumulative savings (kWh)', zero: true }),
+      facts([['Savings', fmt(perf.total_savings, 0, 'kWh')], ['SEnPI (actual / expected)', fmt(perf.senpi, 3)], ['Improvement', fmt(perf.improvement_pct, 1, '%')]]));
+  });
+  return h('div', {}, h('p', { text: 'Expected versus actual energy of a fitted baseline (ISO 50006), and the CUSUM of the savings.' }), form, out);
 }
 
-function benchmarkPanel(b, latest) {
-  if (!b) return unavailable('Benchmark', 'GET /facilities/{id}/benchmark is not served by this server (404).');
+function benchmarkPanel(result, latest) {
+  const b = result.data;
+  if (!b) return unavailable('Benchmark', why(result, 'GET /facilities/{id}/benchmark'));
   const value = b.efficiency_pct ?? (latest ? latest.efficiency : null);
   const bars = [{ label: 'this facility', value, highlight: true }];
-  for (const r of b.references || []) if (Number.isFinite(r.efficiency_pct)) bars.push({ label: `${r.level || ''} ${r.id || ''}`.trim(), value: r.efficiency_pct });
-  const fl = b.fleet || {};
+  for (const g of b.references || []) {
+    const r = g.reference || g;
+    if (Number.isFinite(r.efficiency_pct)) bars.push({ label: `${r.level || ''} ${r.id || ''}`.trim(), value: r.efficiency_pct });
+  }
+  const fl = (b.fleet && (b.fleet.statistics || b.fleet)) || {};
   for (const [k, label] of [['p25', 'fleet p25'], ['median', 'fleet median'], ['p75', 'fleet p75']]) if (Number.isFinite(fl[k])) bars.push({ label, value: fl[k] });
   return [
     barChart({ title: 'Benchmark position', bars: bars.filter((x) => Number.isFinite(x.value)) }),
-    facts([['Fleet', fl.withheld ? `withheld (n = ${fl.n} < 5 peers)` : `percentile ${fmt(fl.percentile, 0)} of n = ${fl.n ?? '–'}`]]),
+    facts([
+      ['Fleet', fl.withheld ? `withheld (n = ${fl.n}, fewer than 5 peers)` : `percentile ${fmt(fl.percentile, 0)} of n = ${fl.n ?? '–'}`],
+      ['Gaps', (b.references || []).map((g) => `${(g.reference || g).id || ''}: ${fmt(g.gap_points, 1)} points`).join('; ') || 'no reference applies'],
+    ]),
   ];
 }
 
@@ -85,8 +103,8 @@ export async function facilityPage(id) {
   const first = calcs.length ? calcs[calcs.length - 1].period_start : null;
   const range = first ? `from=${enc(day(first))}&to=${enc(new Date(Date.now() + 86400e3).toISOString().slice(0, 10))}` : '';
   const [trend, bench] = await Promise.all([
-    optional(`/facilities/${enc(id)}/efficiency?${range}&interval=day`),
-    optional(`/facilities/${enc(id)}/benchmark?${range}`),
+    attempt(`/facilities/${enc(id)}/efficiency?${range}&interval=day`),
+    attempt(`/facilities/${enc(id)}/benchmark?${range}`),
   ]);
   const quality = details.length ? details[0].data_quality : null;
   const fromReadings = details.find((d) => d.data_quality && Array.isArray(d.data_quality.channels));
@@ -104,7 +122,7 @@ export async function facilityPage(id) {
         h('button', { type: 'button', class: 'link', onclick: () => openReport(`/facilities/${enc(id)}/report.pdf`), text: 'PDF report' }))],
     ]),
     h('h2', { text: 'Efficiency trend' }), trendPanel(id, trend, calcs),
-    h('h2', { text: 'Baseline (ISO 50006) and CUSUM' }), await baselinePanel(id),
+    h('h2', { text: 'Baseline (ISO 50006) and CUSUM' }), baselinePanel(id),
     h('h2', { text: 'Benchmark' }), benchmarkPanel(bench, latest),
     h('h2', { text: 'Coverage' }), coveragePanel(f, details),
     h('h2', { text: 'Calculations' }),
