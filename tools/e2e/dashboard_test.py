@@ -252,6 +252,15 @@ def run(base, api, shots, data):
             expect(page.locator("#sankey svg")).to_contain_text(label)
         page.get_by_role("button", name="Verify").click()
         expect(page.locator("#verify-result")).to_contain_text("intact")
+        # The report buttons fetch with the token and hand over a file.
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="PDF report").click()
+        with open(dl.value.path(), "rb") as f:
+            assert f.read(5) == b"%PDF-", "the PDF report button did not give a PDF"
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="HTML report").click()
+        with open(dl.value.path(), encoding="utf-8") as f:
+            assert inline["provenance"]["output_hash"] in f.read(), "the HTML report lacks the output hash"
         shot("calculation")
 
         # Boiler: both methods, exergy toggle
