@@ -39,14 +39,14 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-struct Query_ {
+struct ReportQuery {
     options: ReportOptions,
     from: Option<OffsetDateTime>,
     to: Option<OffsetDateTime>,
 }
 
-fn read_query(params: &[(String, String)], with_range: bool) -> Result<Query_, ApiError> {
-    let mut q = Query_ {
+fn read_query(params: &[(String, String)], with_range: bool) -> Result<ReportQuery, ApiError> {
+    let mut q = ReportQuery {
         options: ReportOptions::default(),
         from: None,
         to: None,

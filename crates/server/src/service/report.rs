@@ -154,11 +154,14 @@ pub async fn calculation_report(
     }
     let mut sections = vec![efficiency_section(&view)];
     sections.push(sankey_section(settings, &record));
+    if let Some(exergy) = exergy_section(settings, &record) {
+        sections.push(exergy);
+    }
     sections.push(losses_section(&view));
     sections.push(data_quality_section(&view));
     sections.push(opportunities_section(&record, options));
     sections.push(formulas_section(&view));
-    sections.push(provenance_section(std::slice::from_ref(&record), settings));
+    sections.push(provenance_section(std::slice::from_ref(&record)));
     Ok(Report {
         title: "Thermal efficiency report".to_owned(),
         subject_id: record.calculation_id.clone(),
@@ -255,6 +258,13 @@ fn sankey_section(settings: &Settings, record: &CalculationRecord) -> Section {
         Ok(diagram) => section.with(Block::Sankey(Box::new(diagram))),
         Err(e) => section.with(Block::Paragraph(format!("No diagram: {e}"))),
     }
+}
+
+/// The exergy diagram, for calculations with second-law results (process blocks).
+fn exergy_section(settings: &Settings, record: &CalculationRecord) -> Option<Section> {
+    let graph = super::sankey::graph_for_record(record, sankey::DiagramKind::Exergy).ok()?;
+    let diagram = sankey::prepare(&graph, &super::sankey::options(settings)).ok()?;
+    Some(Section::new("Exergy flows (Grassmann)").with(Block::Sankey(Box::new(diagram))))
 }
 
 fn losses_section(view: &Value) -> Section {
@@ -424,7 +434,7 @@ fn formulas_section(view: &Value) -> Section {
     })
 }
 
-fn provenance_section(records: &[CalculationRecord], settings: &Settings) -> Section {
+fn provenance_section(records: &[CalculationRecord]) -> Section {
     let mut code = String::new();
     for r in records {
         code.push_str(&format!(
@@ -436,7 +446,6 @@ fn provenance_section(records: &[CalculationRecord], settings: &Settings) -> Sec
         .first()
         .map(|r| r.calculation_id.as_str())
         .unwrap_or("CALC-...");
-    let _ = settings;
     Section::new("Provenance")
         .with(Block::Paragraph(
             "Each hash is the SHA-256 of the canonical JSON of the calculation's input and output \
@@ -547,7 +556,7 @@ pub async fn facility_report(
         sections.push(opportunities_section(latest, options));
         sections.push(formulas_section(&view));
     }
-    sections.push(provenance_section(&records, settings));
+    sections.push(provenance_section(&records));
     Ok(Report {
         title: "Facility efficiency report".to_owned(),
         subject_id: facility.facility_id.clone(),

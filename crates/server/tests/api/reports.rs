@@ -98,6 +98,43 @@ async fn pdf_report_text_has_efficiency_basis_hashes_and_sankey_names() {
 }
 
 #[tokio::test]
+async fn boiler_report_has_both_methods_and_the_exergy_diagram() {
+    let app = spawn_app().await;
+    let calc = app
+        .calculate(&json!({"facility_id": "FAC-B1",
+            "time_period": {"start": "2025-11-01T00:00:00Z", "end": "2025-11-01T01:00:00Z"},
+            "process": {"type": "boiler", "fuel": {"name": "natural_gas", "mass_flow_kg_h": 800},
+              "steam": {"mass_flow_kg_h": 10864, "pressure_mpa": 5.5766, "quality": 1.0},
+              "feedwater": {"pressure_mpa": 0.3631, "saturated": "liquid"}, "blowdown_pct": 3.7,
+              "flue_gas": {"temperature_c": 180, "o2_pct_dry": 3.0}, "combustion_air_temperature_c": 25,
+              "surfaces": [{"area_m2": 50, "temperature_c": 60, "emissivity": 0.9, "orientation": "vertical"}]}}))
+        .await;
+    let id = calc["calculation_id"].as_str().unwrap();
+    let r = app
+        .get(&format!(
+            "/v1/thermaliq/calculations/{id}/report.pdf?fuel_price_per_mwh=40&currency=EUR"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let Some(text) = pdf_text(&r.bytes().await.unwrap()) else {
+        return;
+    };
+    for key in ["input_output", "heat_loss"] {
+        let eff = calc["methods"][key]["efficiency_pct"].as_f64().unwrap();
+        assert!(
+            text.contains(&format!("{eff:.2} %")),
+            "{key} {eff:.2} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("Exergy flows (Grassmann)") && text.contains("Exergy destroyed"));
+    // Opportunities appraised at the given price: the payback column is filled.
+    assert!(
+        text.contains("Payback") && text.contains("Trim excess air"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn html_report_is_escaped_self_contained_and_locked_down() {
     let app = spawn_app().await;
     let facility = json!({
