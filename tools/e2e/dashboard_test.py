@@ -34,6 +34,7 @@ from playwright.sync_api import expect, sync_playwright
 
 TOKEN = "e2e-admin-token-0123456789abcdef0123456789"
 FAC = "FAC-E2E-001"
+FAC2 = "FAC-E2E-002"
 TIMEOUT_MS = 15_000
 
 
@@ -106,6 +107,19 @@ def seed(api):
                     "combustion_air_temperature_c": 25,
                     "surfaces": [{"area_m2": 50, "temperature_c": 60, "emissivity": 0.9,
                                   "orientation": "vertical"}]}})
+    api.call("POST", "/facilities", {
+        "facility_id": FAC2, "name": "Furnace hall", "process_type": "furnace", "time_zone": "UTC",
+        "channels": [
+            {"tag": "oil_energy", "role": "input", "category": "fuel", "kind": "interval_energy",
+             "unit": "kWh", "interval_minutes": 60, "stamping": "interval_end"},
+            {"tag": "heat_out", "role": "output", "category": "heat", "kind": "interval_energy",
+             "unit": "kWh", "interval_minutes": 60, "stamping": "interval_end"},
+        ]})
+    for day, out in (("01", 770.0), ("02", 780.0)):
+        api.call("POST", "/calculate", {
+            "facility_id": FAC2,
+            "time_period": {"start": f"2025-11-{day}T00:00:00Z", "end": f"2025-11-{day}T01:00:00Z"},
+            "energy_input": {"fuel": 1000.0}, "energy_output": {"heat": out}})
     return from_readings, inline, boiler
 
 
@@ -201,11 +215,20 @@ def run(base, api, shots, data):
         expect(row).to_contain_text("gas_energy")
         expect(row).to_contain_text("live")
         expect(row.locator("svg.spark")).to_have_count(1)
+        # 780 / 1000 of the second facility's latest calculation
+        expect(page.locator(f'tr[data-facility="{FAC2}"] td.eff')).to_have_text("78.00")
         page.get_by_label("Filter").fill("no-such-facility")
         expect(page.locator("#facilities tbody tr")).to_have_count(0)
+        page.get_by_label("Filter").fill("furnace")
+        expect(page.locator("#facilities tbody tr")).to_have_count(1)
+        expect(page.locator("#facilities tbody tr")).to_have_attribute("data-facility", FAC2)
         page.get_by_label("Filter").fill("")
         page.get_by_role("button", name="Latest efficiency (%)").click()
         expect(page.locator("th[aria-sort=ascending]")).to_have_count(1)
+        expect(page.locator("#facilities tbody tr").first).to_have_attribute("data-facility", FAC)
+        page.get_by_role("button", name="Latest efficiency (%)").click()
+        expect(page.locator("th[aria-sort=descending]")).to_have_count(1)
+        expect(page.locator("#facilities tbody tr").first).to_have_attribute("data-facility", FAC2)
         labelled_inputs()
         shot("facilities")
 
