@@ -62,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::jobs::router())
         .merge(routes::facilities::router())
         .merge(routes::analytics::router())
+        .merge(routes::reports::router())
+        .merge(routes::ui::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic| {

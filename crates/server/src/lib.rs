@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod import;
 pub mod metrics;
+pub mod report;
 pub mod routes;
 pub mod service;
 pub mod state;

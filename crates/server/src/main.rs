@@ -92,6 +92,19 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Write the report of a stored calculation (PDF or HTML), offline from the store.
+    Report {
+        /// A calculation id (CALC-...).
+        calculation_id: String,
+        /// pdf or html.
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        /// Output file.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -385,6 +398,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings_with_data_dir(data_dir)?;
             sankey_offline(&settings, &source, &format, &kind).await
         }
+        Command::Report {
+            calculation_id,
+            format,
+            output,
+            data_dir,
+        } => {
+            let settings = settings_with_data_dir(data_dir)?;
+            report_offline(&settings, &calculation_id, &format, &output).await
+        }
     }
 }
 
@@ -535,6 +557,33 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// `thermaliq report CALC_ID --format pdf|html -o FILE`: the same report as
+/// `GET /calculations/{id}/report.{pdf,html}`, from the store, no server.
+async fn report_offline(
+    settings: &Settings,
+    calculation_id: &str,
+    format: &str,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    use thermaliq_server::report::{ReportFormat, render};
+    use thermaliq_server::service::report::{ReportOptions, calculation_report};
+    let format = ReportFormat::parse(format)
+        .ok_or_else(|| anyhow::anyhow!("--format must be pdf or html, not '{format}'"))?;
+    let store = open_store(settings).await?;
+    let report = calculation_report(
+        store.as_ref(),
+        settings,
+        calculation_id,
+        &ReportOptions::default(),
+    )
+    .await;
+    store.close().await;
+    let body = render(&report?, format);
+    std::fs::write(output, &body).with_context(|| format!("cannot write {}", output.display()))?;
+    eprintln!("wrote {} ({} bytes)", output.display(), body.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn sankey_offline(

@@ -7,4 +7,6 @@ pub mod facilities;
 pub mod health;
 pub mod jobs;
 pub mod physics;
+pub mod reports;
 pub mod sankey;
+pub mod ui;

@@ -6,6 +6,7 @@
 //! - [`lifecycle`]: recalculate, invalidate, verify
 //! - [`jobs`]: queued work (async calculations, range recalculation, schedules)
 //! - [`readings`]: periods from stored meter readings, readings ingest
+//! - [`report`]: calculation and facility reports (HTML, PDF)
 //! - [`sankey`]: flow graphs of stored calculations and their rendering
 //! - [`analytics`]: benchmarks, efficiency trends, energy baselines, uncertainty
 //! - [`commit`]: the group-commit writer every stored calculation goes through
@@ -18,6 +19,7 @@ pub mod error;
 pub mod jobs;
 pub mod lifecycle;
 pub mod readings;
+pub mod report;
 pub mod sankey;
 pub mod tokens;
 

@@ -20,5 +20,6 @@ mod process;
 mod readings;
 mod replicas;
 mod runbook_sql;
+mod reports;
 mod sankey;
 mod tokens;
