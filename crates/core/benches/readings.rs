@@ -34,6 +34,7 @@ fn channel(kind: ChannelKind) -> Channel {
         interval_minutes: (kind == ChannelKind::IntervalEnergy).then_some(15),
         stamping: (kind == ChannelKind::IntervalEnergy).then_some(Stamping::IntervalEnd),
         plausible_max_kw: None,
+        source: Default::default(),
     }
 }
 

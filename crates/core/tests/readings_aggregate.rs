@@ -29,6 +29,7 @@ fn channel(tag: &str, kind: ChannelKind, unit: ChannelUnit) -> Channel {
         interval_minutes: None,
         stamping: None,
         plausible_max_kw: None,
+        source: Default::default(),
     }
 }
 

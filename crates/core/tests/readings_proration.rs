@@ -28,6 +28,7 @@ fn channel(kind: ChannelKind, stamping: Option<Stamping>) -> Channel {
         interval_minutes: (kind == ChannelKind::IntervalEnergy).then_some(15),
         stamping,
         plausible_max_kw: None,
+        source: Default::default(),
     }
 }
 

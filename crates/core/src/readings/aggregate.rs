@@ -531,6 +531,7 @@ mod tests {
             interval_minutes: None,
             stamping: None,
             plausible_max_kw: None,
+            source: Default::default(),
         }
     }
 
