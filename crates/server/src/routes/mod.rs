@@ -5,5 +5,6 @@ pub mod calculations;
 pub mod facilities;
 pub mod health;
 pub mod jobs;
+pub mod meters;
 pub mod physics;
 pub mod sankey;

@@ -8,14 +8,18 @@
 //! - [`readings`]: periods from stored meter readings, readings ingest
 //! - [`sankey`]: flow graphs of stored calculations and their rendering
 //! - [`commit`]: the group-commit writer every stored calculation goes through
+//! - [`sources`]: the seam for pulling a period from an external system ([`sources::PeriodSource`])
+//! - [`meters`]: energy meters on the vendor's API (a period source) and their connectivity check
 
 pub mod calculate;
 pub mod commit;
 pub mod error;
 pub mod jobs;
 pub mod lifecycle;
+pub mod meters;
 pub mod readings;
 pub mod sankey;
+pub mod sources;
 
 pub use error::ServiceError;
 
