@@ -189,6 +189,15 @@ impl EnergyMeterClient {
         }
         let mut out = Vec::with_capacity(which.len());
         for i in which {
+            // Once the vendor is unavailable, the other meters are not
+            // asked (each would spend its own retries); they share the error.
+            if let Some(Err(err)) = out.last()
+                && EnergyMeterError::is_unavailable(err)
+            {
+                let err = err.clone();
+                out.push(Err(err));
+                continue;
+            }
             let q = &queries[*i];
             out.push(
                 self.fetch_meter(facility_id, &q.meter_id, q.start, q.end, None, Vec::new())

@@ -11,6 +11,8 @@ mod helpers;
 mod jobs;
 mod lifecycle;
 mod listing;
+mod meter_double;
+mod meters;
 mod operations;
 mod opportunities;
 mod physics;
