@@ -24,6 +24,9 @@ pub struct ErrorLabels {
 /// `thermaliq_energy_meter_requests_total`: one per answered (or failed) request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct MeterRequestLabels {
+    /// The facility the request was for (empty for API-wide checks); the
+    /// alert rules sum `by (facility_id)`.
+    pub facility_id: String,
     /// `token`, `readings`, `batch`, `health`, `facility_health`.
     pub endpoint: String,
     /// The HTTP status code, or `timeout` / `connection_error`.
@@ -33,6 +36,7 @@ pub struct MeterRequestLabels {
 /// `thermaliq_energy_meter_connection_errors_total`: one per failed attempt.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct MeterErrorLabels {
+    pub facility_id: String,
     /// `timeout`, `connection_refused`, `unauthorized`, `rate_limited`,
     /// `server_error`, `refused`, `invalid_response`, `not_configured`.
     pub error_type: String,

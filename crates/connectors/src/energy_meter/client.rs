@@ -193,12 +193,13 @@ impl EnergyMeterClient {
                 } else {
                     "connection_error"
                 };
-                self.observer.request(endpoint, label);
+                self.observer.request(ctx.facility_id, endpoint, label);
                 return Err(err);
             }
         };
         let status = response.status();
-        self.observer.request(endpoint, status.as_str());
+        self.observer
+            .request(ctx.facility_id, endpoint, status.as_str());
         log_rate_headers(response.headers(), ctx, status);
         if status == StatusCode::TOO_MANY_REQUESTS {
             let pause = retry_after(response.headers());
@@ -259,7 +260,7 @@ impl EnergyMeterClient {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
-            self.observer.connection_error(err.kind());
+            self.observer.connection_error(ctx.facility_id, err.kind());
             // A token the vendor rejected (expired early, skewed clock) is
             // replaced once; a second refusal is the credentials' fault.
             if token_rejected && !refreshed {

@@ -118,16 +118,17 @@ impl EnergyMeterConfig {
 /// counts them in `thermaliq_energy_meter_requests_total` and
 /// `thermaliq_energy_meter_connection_errors_total`).
 pub trait MeterObserver: Send + Sync {
-    /// A request answered (`status` is the HTTP code) or did not (`timeout`, `connection_error`).
-    fn request(&self, endpoint: &'static str, status: &str);
+    /// A request answered (`status` is the HTTP code) or did not (`timeout`,
+    /// `connection_error`); `facility_id` is empty for API-wide checks.
+    fn request(&self, facility_id: &str, endpoint: &'static str, status: &str);
     /// A failed attempt, by [`EnergyMeterError::kind`].
-    fn connection_error(&self, error_type: &'static str);
+    fn connection_error(&self, facility_id: &str, error_type: &'static str);
 }
 
 /// An observer that counts nothing (the CLI's one-off checks).
 pub struct NoObserver;
 
 impl MeterObserver for NoObserver {
-    fn request(&self, _: &'static str, _: &str) {}
-    fn connection_error(&self, _: &'static str) {}
+    fn request(&self, _: &str, _: &'static str, _: &str) {}
+    fn connection_error(&self, _: &str, _: &'static str) {}
 }

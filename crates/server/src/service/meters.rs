@@ -27,20 +27,22 @@ use crate::metrics::{MeterErrorLabels, MeterRequestLabels, Metrics};
 pub struct MeterMetrics(pub Arc<Metrics>);
 
 impl MeterObserver for MeterMetrics {
-    fn request(&self, endpoint: &'static str, status: &str) {
+    fn request(&self, facility_id: &str, endpoint: &'static str, status: &str) {
         self.0
             .energy_meter_requests
             .get_or_create(&MeterRequestLabels {
+                facility_id: facility_id.to_owned(),
                 endpoint: endpoint.to_owned(),
                 status: status.to_owned(),
             })
             .inc();
     }
 
-    fn connection_error(&self, error_type: &'static str) {
+    fn connection_error(&self, facility_id: &str, error_type: &'static str) {
         self.0
             .energy_meter_connection_errors
             .get_or_create(&MeterErrorLabels {
+                facility_id: facility_id.to_owned(),
                 error_type: error_type.to_owned(),
             })
             .inc();

@@ -122,8 +122,13 @@ fn assert_known_efficiency(body: &Value) {
     assert_eq!(body["data_quality"]["completeness"], 1.0, "{body}");
 }
 
-fn series(metrics: &str, name: &str, labels: &str) -> f64 {
-    sample(metrics, &format!("{name}{{{labels}}}")).unwrap_or(0.0)
+/// A sample of this test's facility, e.g. `endpoint="readings",status="200"`.
+fn series(metrics: &str, facility_id: &str, name: &str, labels: &str) -> f64 {
+    sample(
+        metrics,
+        &format!("{name}{{facility_id=\"{facility_id}\",{labels}}}"),
+    )
+    .unwrap_or(0.0)
 }
 
 #[tokio::test]
@@ -145,12 +150,22 @@ async fn a_period_is_computed_from_vendor_data_with_sources_and_metrics() {
     let m = app.metrics().await;
     let requests = "thermaliq_energy_meter_requests_total";
     assert_eq!(
-        series(&m, requests, r#"endpoint="readings",status="200""#),
+        series(
+            &m,
+            "FAC-EM-LIVE",
+            requests,
+            r#"endpoint="readings",status="200""#
+        ),
         2.0,
         "{m}"
     );
     assert_eq!(
-        series(&m, requests, r#"endpoint="token",status="200""#),
+        series(
+            &m,
+            "FAC-EM-LIVE",
+            requests,
+            r#"endpoint="token",status="200""#
+        ),
         1.0
     );
     // Runbook sub-procedure A step 4: grep "EnergyMeter.*authenticated".
@@ -202,6 +217,7 @@ async fn an_expired_token_is_replaced_once_on_401() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-401",
             "thermaliq_energy_meter_requests_total",
             r#"endpoint="readings",status="401""#
         ),
@@ -210,6 +226,7 @@ async fn an_expired_token_is_replaced_once_on_401() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-401",
             "thermaliq_energy_meter_connection_errors_total",
             r#"error_type="unauthorized""#
         ),
@@ -272,6 +289,7 @@ async fn a_429_holds_the_replica_for_retry_after_then_succeeds() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-429",
             "thermaliq_energy_meter_requests_total",
             r#"endpoint="readings",status="429""#
         ),
@@ -280,6 +298,7 @@ async fn a_429_holds_the_replica_for_retry_after_then_succeeds() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-429",
             "thermaliq_energy_meter_connection_errors_total",
             r#"error_type="rate_limited""#
         ),
@@ -318,6 +337,7 @@ async fn a_vendor_503_is_a_503_energy_meter_error_after_the_retries() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-503",
             "thermaliq_energy_meter_connection_errors_total",
             r#"error_type="server_error""#
         ),
@@ -372,6 +392,7 @@ async fn connection_refused_is_a_503_and_logged_as_the_runbook_greps_it() {
     assert!(
         series(
             &m,
+            "FAC-EM-REFUSED",
             "thermaliq_energy_meter_connection_errors_total",
             r#"error_type="connection_refused""#
         ) >= 2.0,
@@ -415,6 +436,7 @@ async fn a_slow_vendor_past_the_timeout_is_a_503_timeout() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-SLOW",
             "thermaliq_energy_meter_connection_errors_total",
             r#"error_type="timeout""#
         ),
@@ -423,6 +445,7 @@ async fn a_slow_vendor_past_the_timeout_is_a_503_timeout() {
     assert!(
         series(
             &m,
+            "FAC-EM-SLOW",
             "thermaliq_energy_meter_requests_total",
             r#"endpoint="readings",status="timeout""#
         ) >= 2.0
@@ -458,6 +481,7 @@ async fn truncated_json_is_a_502_invalid_response() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-TRUNC",
             "thermaliq_energy_meter_connection_errors_total",
             r#"error_type="invalid_response""#
         ),
@@ -496,6 +520,7 @@ async fn a_skewed_expires_in_does_not_pin_a_dead_token() {
     assert_eq!(
         series(
             &m,
+            "FAC-EM-SKEW",
             "thermaliq_energy_meter_requests_total",
             r#"endpoint="readings",status="401""#
         ),
@@ -606,4 +631,73 @@ async fn meters_check_reports_each_source() {
         .get("/v1/thermaliq/admin/meters/check?facility_id=NOPE")
         .await;
     assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn a_bad_source_is_a_400_naming_each_field() {
+    let app = spawn_app_with(|_| {}).await;
+    let mut body = facility("FAC-EM-BAD");
+    body["channels"][0]["source"] = json!({"type": "energy_meter", "topic": "x"});
+    body["channels"][1]["source"] =
+        json!({"type": "modbus", "host": "m1", "register": 65535, "data_type": "u32"});
+    let r = app.post("/v1/thermaliq/facilities", &body).await;
+    let err = assert_error(r, 400, "ValidationError", None).await;
+    let fields: Vec<&str> = err["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "channels[0].source.topic",
+            "channels[0].source.meter_id",
+            "channels[1].source.register"
+        ]
+    );
+}
+
+/// `thermaliq meters check --facility ID`: exit 0 when every source
+/// answers, 1 naming the failing ones (the CLI reads the same store).
+#[tokio::test]
+async fn the_cli_check_exits_non_zero_naming_the_failing_sources() {
+    let double = MeterDouble::start().await;
+    let app = crate::helpers::spawn_sqlite_app_with(|_| {}).await;
+    setup(&app, "FAC-EM-CLI").await;
+    let run = |secret: &'static str| {
+        let dir = app.dir.path().to_path_buf();
+        let url = double.url.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_thermaliq"))
+                .args(["meters", "check", "--facility", "FAC-EM-CLI", "--data-dir"])
+                .arg(&dir)
+                .env_remove("DATABASE_URL")
+                .env_remove("REDIS_URL")
+                .env("ENERGY_METER_API_URL", url)
+                .env("ENERGY_METER_CLIENT_ID", CLIENT_ID)
+                .env("ENERGY_METER_CLIENT_SECRET", secret)
+                .env("ENERGY_METER_MAX_RETRIES", "0")
+                .output()
+                .unwrap()
+        })
+    };
+    let ok = run(CLIENT_SECRET).await.unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let report: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    let bad = run("wrong-secret-4711").await.unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("failed: credentials") && stderr.contains("GAS-1"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(!stderr.contains("wrong-secret-4711") && !stdout.contains("wrong-secret-4711"));
 }
