@@ -7,7 +7,7 @@
 //! request that does not conform waits until it does. With emission
 //! interval T = 60 s / N and a tolerance of (b − 1)·T, any window of W
 //! seconds holds at most W/T + b requests, so a minute holds at most N + b;
-//! b = max(1, N/20) keeps a minute within 5 % of N while letting a short
+//! b = max(1, N/25) keeps a minute within 4 % of N while letting a short
 //! burst (a batch's pages) go out without waiting.
 
 use std::sync::Mutex;
@@ -31,7 +31,7 @@ impl Schedule {
     pub fn per_minute(max_requests: u32) -> Self {
         let n = u128::from(max_requests.max(1));
         let interval_ns = 60_000_000_000 / n;
-        let burst = (n / 20).max(1);
+        let burst = (n / 25).max(1);
         Self {
             interval_ns,
             tolerance_ns: (burst - 1) * interval_ns,

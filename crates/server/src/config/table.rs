@@ -694,7 +694,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting {
         name: "ENERGY_METER_MAX_REQUESTS_PER_MINUTE",
         range: "whole number, 1 to 100000",
-        doc: "Requests to the meter API per minute and replica (client-side limiter; a burst of 5 % is allowed).",
+        doc: "Requests to the meter API per minute and replica (client-side limiter; a burst of 4 % is allowed).",
         default: |s| s.energy_meter.max_requests_per_minute.show(),
         apply: |s, name, r| {
             s.energy_meter.max_requests_per_minute = count(name, r, 100_000)?;
