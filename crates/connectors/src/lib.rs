@@ -4,3 +4,4 @@
 //!   in-process fallback that keeps answering while Redis is away).
 
 pub mod cache;
+pub mod energy_meter;

@@ -35,6 +35,7 @@ fn channel(kind: ChannelKind) -> Channel {
         stamping: (kind == ChannelKind::IntervalEnergy).then_some(Stamping::IntervalEnd),
         plausible_max_kw: None,
         uncertainty_pct: None,
+        source: Default::default(),
     }
 }
 

@@ -30,6 +30,7 @@ fn channel(tag: &str, kind: ChannelKind, unit: ChannelUnit) -> Channel {
         stamping: None,
         plausible_max_kw: None,
         uncertainty_pct: None,
+        source: Default::default(),
     }
 }
 

@@ -29,6 +29,7 @@ fn channel(kind: ChannelKind, stamping: Option<Stamping>) -> Channel {
         stamping,
         plausible_max_kw: None,
         uncertainty_pct: None,
+        source: Default::default(),
     }
 }
 

@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::physics::router())
         .merge(routes::sankey::router())
         .merge(routes::admin::router())
+        .merge(routes::meters::router())
         .merge(routes::jobs::router())
         .merge(routes::facilities::router())
         .merge(routes::analytics::router())

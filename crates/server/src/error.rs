@@ -37,6 +37,12 @@ pub enum ApiError {
     /// The store failed; the cause goes to the log only.
     Database(String),
     Timeout(String),
+    /// The meter vendor failed: 503 while it is unavailable, 502 when it
+    /// answered wrongly. The message names the meter.
+    EnergyMeter {
+        status: StatusCode,
+        message: String,
+    },
     /// A bug; the cause goes to the log only.
     Internal(String),
 }
@@ -58,6 +64,7 @@ impl ApiError {
             ApiError::Calculation { .. } => "CalculationError",
             ApiError::Database(_) => "DatabaseError",
             ApiError::Timeout(_) => "TimeoutError",
+            ApiError::EnergyMeter { .. } => "EnergyMeterError",
             ApiError::Internal(_) => "InternalError",
         }
     }
@@ -71,6 +78,7 @@ impl ApiError {
             ApiError::Calculation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::EnergyMeter { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,7 +93,8 @@ impl ApiError {
             ApiError::Unauthorized(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
-            | ApiError::Timeout(m) => m.clone(),
+            | ApiError::Timeout(m)
+            | ApiError::EnergyMeter { message: m, .. } => m.clone(),
             ApiError::Calculation { message, .. } => message.clone(),
             ApiError::Database(_) => "the database is unavailable; retry later".to_owned(),
             ApiError::Internal(_) => {
@@ -137,6 +146,20 @@ impl From<ServiceError> for ApiError {
                 calculation_id,
             },
             ServiceError::Timeout(message) => ApiError::Timeout(message),
+            ServiceError::EnergyMeter {
+                facility_id,
+                meter_id,
+                error,
+            } => ApiError::EnergyMeter {
+                status: if error.is_unavailable() {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::BAD_GATEWAY
+                },
+                message: format!(
+                    "energy meter {meter_id} of facility {facility_id} could not be read: {error}"
+                ),
+            },
             ServiceError::Store(err) => err.into(),
             ServiceError::Internal(cause) => ApiError::Internal(cause),
         }

@@ -79,6 +79,11 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Energy meters: check that every source of a facility answers (runbook scenario 3).
+    Meters {
+        #[command(subcommand)]
+        command: MetersCommand,
+    },
     /// Render a Sankey diagram of a stored calculation (CALC-...) or of a flow-graph file, to stdout.
     Sankey {
         /// A calculation id, or a JSON file with {"nodes": [...], "flows": [...]} (`-` for stdin).
@@ -189,6 +194,17 @@ enum ImportCommand {
     /// Meter readings from a CSV (tag,timestamp,value[,quality][,correction]) or NDJSON (.ndjson/.jsonl) file.
     Readings {
         file: PathBuf,
+        #[arg(long)]
+        facility: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MetersCommand {
+    /// Test each source's connectivity and credentials; exit 0 when all answer, 1 naming the failing ones.
+    Check {
         #[arg(long)]
         facility: String,
         #[arg(long)]
@@ -388,6 +404,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await;
             state.store.close().await;
             service_output(outcome.map(thermaliq_server::views::analytics::BenchmarkView::from))
+        }
+        Command::Meters {
+            command: MetersCommand::Check { facility, data_dir },
+        } => {
+            let settings = settings_with_data_dir(data_dir)?;
+            let store = open_store(&settings).await?;
+            let cache = thermaliq_server::build_cache(&settings, "").await?;
+            let client = connectors::energy_meter::EnergyMeterClient::new(
+                settings.energy_meter.connector_config(),
+                cache,
+                std::sync::Arc::new(connectors::energy_meter::NoObserver),
+            );
+            let report = thermaliq_server::service::meters::check_facility(
+                store.as_ref(),
+                &client,
+                &facility,
+            )
+            .await;
+            store.close().await;
+            let report = report?;
+            emit(&serde_json::to_string_pretty(&report)?);
+            let failing = report.failing();
+            if failing.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for c in failing {
+                    eprintln!(
+                        "failed: {} {} ({}): {}",
+                        c.source, c.target, c.channel, c.detail
+                    );
+                }
+                Ok(ExitCode::from(1))
+            }
         }
         Command::Sankey {
             source,

@@ -77,6 +77,26 @@ pub struct FacilityLabels {
 }
 
 type FloatGauge = Gauge<f64, AtomicU64>;
+/// `thermaliq_energy_meter_requests_total`: one per answered (or failed) request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MeterRequestLabels {
+    /// The facility the request was for (empty for API-wide checks); the
+    /// alert rules sum `by (facility_id)`.
+    pub facility_id: String,
+    /// `token`, `readings`, `batch`, `health`, `facility_health`.
+    pub endpoint: String,
+    /// The HTTP status code, or `timeout` / `connection_error`.
+    pub status: String,
+}
+
+/// `thermaliq_energy_meter_connection_errors_total`: one per failed attempt.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MeterErrorLabels {
+    pub facility_id: String,
+    /// `timeout`, `connection_refused`, `unauthorized`, `rate_limited`,
+    /// `server_error`, `refused`, `invalid_response`, `not_configured`.
+    pub error_type: String,
+}
 
 pub struct Metrics {
     registry: Registry,
@@ -98,6 +118,9 @@ pub struct Metrics {
     pub sankey_errors: Family<ErrorLabels, Counter>,
     /// Facilities the per-facility gauges hold (bounded by MAX_FACILITY_SERIES).
     facilities: Mutex<std::collections::HashSet<String>>,
+    // Energy meters (runbook scenario 3).
+    pub energy_meter_requests: Family<MeterRequestLabels, Counter>,
+    pub energy_meter_connection_errors: Family<MeterErrorLabels, Counter>,
 }
 
 impl Metrics {
@@ -119,6 +142,8 @@ impl Metrics {
             cache_misses: Counter::default(),
             sankey_duration: Histogram::new(DURATION_BUCKETS),
             sankey_errors: Family::default(),
+            energy_meter_requests: Family::default(),
+            energy_meter_connection_errors: Family::default(),
             registry: Registry::default(),
             facilities: Mutex::new(std::collections::HashSet::new()),
         };
@@ -217,6 +242,17 @@ impl Metrics {
             "thermaliq_sankey_generation_errors",
             "Sankey diagrams that could not be generated, by error type",
             m.sankey_errors.clone(),
+        );
+        // Energy meters (runbook scenario 3).
+        registry.register(
+            "thermaliq_energy_meter_requests",
+            "Requests to the meter vendor's API, by endpoint and status",
+            m.energy_meter_requests.clone(),
+        );
+        registry.register(
+            "thermaliq_energy_meter_connection_errors",
+            "Failed attempts to reach the meter vendor's API, by error type",
+            m.energy_meter_connection_errors.clone(),
         );
         Self { registry, ..m }
     }

@@ -9,6 +9,9 @@ use tokio::sync::Semaphore;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::service::commit::{CalculationWriter, GroupCommit};
+use crate::service::meters::{EnergyMeterSource, MeterMetrics};
+use crate::service::sources::PeriodSource;
+use connectors::energy_meter::EnergyMeterClient;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +26,10 @@ pub struct AppState {
     pub slot_waiters: Arc<std::sync::atomic::AtomicI64>,
     /// Every stored calculation goes through this group-commit writer.
     pub writer: CalculationWriter,
+    /// The meter vendor's API (one limiter and token per replica).
+    pub meters: Arc<EnergyMeterClient>,
+    /// Where channels that are not pushed are pulled from, by source type.
+    pub period_sources: Arc<[Arc<dyn PeriodSource>]>,
 }
 
 impl AppState {
@@ -41,11 +48,21 @@ impl AppState {
                 },
             },
         );
+        let metrics = Arc::new(Metrics::new());
+        let meters = Arc::new(EnergyMeterClient::new(
+            settings.energy_meter.connector_config(),
+            cache.clone(),
+            Arc::new(MeterMetrics(metrics.clone())),
+        ));
+        let period_sources: Arc<[Arc<dyn PeriodSource>]> =
+            Arc::new([Arc::new(EnergyMeterSource(meters.clone())) as Arc<dyn PeriodSource>]);
         Self {
             writer,
             store,
             settings: Arc::new(settings),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
+            meters,
+            period_sources,
             calculation_slots: Arc::new(Semaphore::new(slots)),
             cache,
             slot_waiters: Arc::new(std::sync::atomic::AtomicI64::new(0)),

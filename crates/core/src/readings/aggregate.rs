@@ -549,6 +549,7 @@ mod tests {
             stamping: None,
             plausible_max_kw: None,
             uncertainty_pct: None,
+            source: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@ use crate::error::{CoreError, FieldProblem};
 use crate::request::parse_json_document;
 
 use super::schedule::time_zone;
+use super::source::{ChannelSource, SourceDto, validate_source};
 
 /// The longest facility id, category or channel-role name accepted.
 const MAX_ID_LEN: usize = 64;
@@ -165,6 +166,9 @@ pub struct Channel {
     /// from readings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncertainty_pct: Option<f64>,
+    /// Where the readings come from (`push` when absent; see [`super::source`]).
+    #[serde(skip_serializing_if = "ChannelSource::is_push")]
+    pub source: ChannelSource,
 }
 
 /// A validated facility. Serialises to the same JSON shape it was parsed
@@ -511,10 +515,11 @@ fn validate_channels(list: Vec<ChannelDto>, problems: &mut Vec<FieldProblem>) ->
                 "must be a finite number > 0 (kW)",
             ));
         }
+        let source = validate_source(&at("source"), dto.source, problems);
 
         if problems.len() == before
-            && let (Some(tag), Some(role), Some(category), Some(kind), Some(unit)) =
-                (dto.tag, dto.role, dto.category, dto.kind, unit)
+            && let (Some(tag), Some(role), Some(category), Some(kind), Some(unit), Some(source)) =
+                (dto.tag, dto.role, dto.category, dto.kind, unit, source)
         {
             out.push(Channel {
                 tag,
@@ -528,6 +533,7 @@ fn validate_channels(list: Vec<ChannelDto>, problems: &mut Vec<FieldProblem>) ->
                 stamping: dto.stamping,
                 plausible_max_kw: dto.plausible_max_kw,
                 uncertainty_pct: dto.uncertainty_pct,
+                source,
             });
         }
     }
@@ -623,6 +629,7 @@ struct ChannelDto {
     stamping: Option<Stamping>,
     plausible_max_kw: Option<f64>,
     uncertainty_pct: Option<f64>,
+    source: Option<SourceDto>,
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@
 //! - [`quality`]: completeness, bad/uncertain shares, stale channels,
 //!   outliers, the 0–100 score, and the [`NormalizedInput`] builder.
 //! - [`schedule`]: hourly and daily periods in the facility's time zone.
+//! - [`source`]: where a channel's readings come from (`push`, `energy_meter`,
+//!   `modbus`, `mqtt`, `historian`) and `data_quality.sources`.
 //!
 //! [`NormalizedInput`]: crate::request::NormalizedInput
 
@@ -23,6 +25,7 @@ pub mod facility;
 pub mod ingest;
 pub mod quality;
 pub mod schedule;
+pub mod source;
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -43,6 +46,10 @@ pub use quality::{
     CompletenessFailure, DataQualityReport, build_normalized_input, engine_input_from_readings,
 };
 pub use schedule::closed_periods;
+pub use source::{
+    ChannelSource, ModbusDataType, ModbusSource, RegisterType, ServedFrom, SourceUse, WordOrder,
+    attach_sources,
+};
 
 /// The quality flag of a reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

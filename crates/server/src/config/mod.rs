@@ -107,6 +107,85 @@ pub struct Settings {
     /// `JOB_RETENTION_HOURS`: finished (done or dead) jobs are deleted after this.
     #[serde(serialize_with = "seconds")]
     pub job_retention: Duration,
+    /// `ENERGY_METER_*`: the meter vendor's API.
+    pub energy_meter: EnergyMeterSettings,
+}
+
+/// The meter vendor's API (`ENERGY_METER_*`, runbook scenario 3).
+#[derive(Debug, Clone, Serialize)]
+pub struct EnergyMeterSettings {
+    pub api_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub credentials_dir: Option<PathBuf>,
+    pub max_requests_per_minute: u32,
+    pub backoff_enabled: bool,
+    pub max_retries: u32,
+    pub batch_requests: bool,
+    pub batch_size: usize,
+    #[serde(serialize_with = "seconds")]
+    pub cache_ttl: Duration,
+    pub enable_fallback: bool,
+    #[serde(serialize_with = "seconds")]
+    pub fallback_cache_max_age: Duration,
+    #[serde(serialize_with = "seconds")]
+    pub connect_timeout: Duration,
+    #[serde(serialize_with = "seconds")]
+    pub timeout: Duration,
+    #[serde(serialize_with = "seconds")]
+    pub token_refresh_margin: Duration,
+    /// First backoff pause (not a setting: tests shorten it).
+    #[serde(skip)]
+    pub backoff_base: Duration,
+}
+
+impl Default for EnergyMeterSettings {
+    fn default() -> Self {
+        let c = connectors::energy_meter::EnergyMeterConfig::default();
+        Self {
+            api_url: c.api_url,
+            client_id: c.client_id,
+            client_secret: None,
+            credentials_dir: c.credentials_dir,
+            max_requests_per_minute: c.max_requests_per_minute,
+            backoff_enabled: c.backoff_enabled,
+            max_retries: c.max_retries,
+            batch_requests: c.batch_requests,
+            batch_size: c.batch_size,
+            cache_ttl: c.cache_ttl,
+            enable_fallback: c.enable_fallback,
+            fallback_cache_max_age: c.fallback_cache_max_age,
+            connect_timeout: c.connect_timeout,
+            timeout: c.timeout,
+            token_refresh_margin: c.token_refresh_margin,
+            backoff_base: c.backoff_base,
+        }
+    }
+}
+
+impl EnergyMeterSettings {
+    /// The connector's configuration (the secret leaves its wrapper only here).
+    pub fn connector_config(&self) -> connectors::energy_meter::EnergyMeterConfig {
+        connectors::energy_meter::EnergyMeterConfig {
+            api_url: self.api_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.as_ref().map(|s| s.expose().to_owned()),
+            credentials_dir: self.credentials_dir.clone(),
+            max_requests_per_minute: self.max_requests_per_minute,
+            backoff_enabled: self.backoff_enabled,
+            max_retries: self.max_retries,
+            backoff_base: self.backoff_base,
+            batch_requests: self.batch_requests,
+            batch_size: self.batch_size,
+            cache_ttl: self.cache_ttl,
+            enable_fallback: self.enable_fallback,
+            fallback_cache_max_age: self.fallback_cache_max_age,
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            token_refresh_margin: self.token_refresh_margin,
+            ..Default::default()
+        }
+    }
 }
 
 /// Settings of calculations from stored readings (issue: meter data in).
@@ -249,6 +328,7 @@ impl Default for Settings {
             group_commit_max_batch: 512,
             group_commit_in_flight: 4,
             job_retention: Duration::from_secs(7 * 24 * 3600),
+            energy_meter: EnergyMeterSettings::default(),
         }
     }
 }

@@ -693,4 +693,177 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    // The meter vendor's REST API (runbook scenario 3; connectors::energy_meter).
+    Setting {
+        name: "ENERGY_METER_API_URL",
+        range: "an http:// or https:// URL",
+        doc: "Base URL of the meter vendor's API (`/auth/token`, `/meters/{id}/readings`, `/readings/batch`, `/health`).",
+        default: |s| {
+            s.energy_meter
+                .api_url
+                .clone()
+                .unwrap_or_else(|| "(unset)".to_owned())
+        },
+        apply: |s, name, r| {
+            let url = r.value.trim();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(name, r, "must be an http:// or https:// URL"));
+            }
+            s.energy_meter.api_url = Some(url.trim_end_matches('/').to_owned());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_CLIENT_ID",
+        range: "text",
+        doc: "OAuth2 client id (used when ENERGY_METER_CREDENTIALS_DIR is unset).",
+        default: |s| {
+            s.energy_meter
+                .client_id
+                .clone()
+                .unwrap_or_else(|| "(unset)".to_owned())
+        },
+        apply: |s, _, r| {
+            s.energy_meter.client_id = Some(r.value.trim().to_owned());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_CLIENT_SECRET",
+        range: "text",
+        doc: "OAuth2 client secret (used when ENERGY_METER_CREDENTIALS_DIR is unset). Secret.",
+        default: |s| s.energy_meter.client_secret.show(),
+        apply: |s, _, r| {
+            s.energy_meter.client_secret = Some(Secret::new(r.value.trim().to_owned()));
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_CREDENTIALS_DIR",
+        range: "a directory path",
+        doc: "Directory holding files `client-id` and `client-secret` (the `energy-meter-credentials` secret mounted); read at start, wins over the variables.",
+        default: |s| {
+            s.energy_meter
+                .credentials_dir
+                .as_ref()
+                .map_or("(unset)".to_owned(), |d| d.show())
+        },
+        apply: |s, _, r| {
+            s.energy_meter.credentials_dir = Some(PathBuf::from(r.value.trim()));
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_MAX_REQUESTS_PER_MINUTE",
+        range: "whole number, 1 to 100000",
+        doc: "Requests to the meter API per minute and replica (client-side limiter; a burst of 4 % is allowed).",
+        default: |s| s.energy_meter.max_requests_per_minute.show(),
+        apply: |s, name, r| {
+            s.energy_meter.max_requests_per_minute = count(name, r, 100_000)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_BACKOFF_ENABLED",
+        range: "true or false",
+        doc: "Retry 429, 5xx, timeouts and connection errors with exponential backoff and jitter; off, fail on the first.",
+        default: |s| s.energy_meter.backoff_enabled.show(),
+        apply: |s, name, r| {
+            s.energy_meter.backoff_enabled = boolean(name, r)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_MAX_RETRIES",
+        range: "whole number, 0 to 10",
+        doc: "Retries after the first attempt while backoff is enabled.",
+        default: |s| s.energy_meter.max_retries.show(),
+        apply: |s, name, r| {
+            s.energy_meter.max_retries = match r.value.trim().parse::<u32>() {
+                Ok(v) if v <= 10 => v,
+                _ => return Err(invalid(name, r, "must be a whole number from 0 to 10")),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_BATCH_REQUESTS",
+        range: "true or false",
+        doc: "Pull several meters per call (`POST /readings/batch`) instead of one call per meter.",
+        default: |s| s.energy_meter.batch_requests.show(),
+        apply: |s, name, r| {
+            s.energy_meter.batch_requests = boolean(name, r)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_BATCH_SIZE",
+        range: "whole number, 1 to 1000",
+        doc: "Meters per batch call.",
+        default: |s| s.energy_meter.batch_size.show(),
+        apply: |s, name, r| {
+            s.energy_meter.batch_size = count(name, r, 1000)? as usize;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_CACHE_TTL",
+        range: "seconds, > 0 and <= 604800",
+        doc: "Pulled readings (`energy_meter:*` keys) are reused this long before the vendor is asked again.",
+        default: |s| s.energy_meter.cache_ttl.show(),
+        apply: |s, name, r| {
+            s.energy_meter.cache_ttl = duration(name, r, 604_800.0)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_ENABLE_FALLBACK",
+        range: "true or false",
+        doc: "While the vendor is unavailable, compute from cached readings up to ENERGY_METER_FALLBACK_CACHE_MAX_AGE old (with a warning).",
+        default: |s| s.energy_meter.enable_fallback.show(),
+        apply: |s, name, r| {
+            s.energy_meter.enable_fallback = boolean(name, r)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_FALLBACK_CACHE_MAX_AGE",
+        range: "seconds, > 0 and <= 2592000",
+        doc: "The oldest cached pull a fallback may use (cache entries are kept this long while fallback is on).",
+        default: |s| s.energy_meter.fallback_cache_max_age.show(),
+        apply: |s, name, r| {
+            s.energy_meter.fallback_cache_max_age = duration(name, r, 2_592_000.0)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_CONNECT_TIMEOUT",
+        range: "seconds, > 0 and <= 300",
+        doc: "Longest wait to connect to the meter API.",
+        default: |s| s.energy_meter.connect_timeout.show(),
+        apply: |s, name, r| {
+            s.energy_meter.connect_timeout = duration(name, r, 300.0)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_TIMEOUT",
+        range: "seconds, > 0 and <= 600",
+        doc: "Longest one meter API request may take, answer included; also the longest Retry-After hold a request waits out.",
+        default: |s| s.energy_meter.timeout.show(),
+        apply: |s, name, r| {
+            s.energy_meter.timeout = duration(name, r, 600.0)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ENERGY_METER_TOKEN_REFRESH_MARGIN",
+        range: "seconds, > 0 and <= 3600",
+        doc: "An access token is replaced this long before it expires (at most half its lifetime).",
+        default: |s| s.energy_meter.token_refresh_margin.show(),
+        apply: |s, name, r| {
+            s.energy_meter.token_refresh_margin = duration(name, r, 3600.0)?;
+            Ok(())
+        },
+    },
 ];

@@ -29,6 +29,14 @@ pub enum ServiceError {
     Timeout(String),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// An energy meter's readings could not be pulled from the vendor.
+    #[error("energy meter {meter_id} of facility {facility_id}: {error}")]
+    EnergyMeter {
+        facility_id: String,
+        meter_id: String,
+        #[source]
+        error: connectors::energy_meter::EnergyMeterError,
+    },
     /// A bug or corrupt stored data.
     #[error("internal: {0}")]
     Internal(String),
@@ -60,6 +68,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::Corrupt(_) | StoreError::Backend(_))
             | ServiceError::Internal(_) => "InternalError",
             ServiceError::Store(_) => "DatabaseError",
+            ServiceError::EnergyMeter { .. } => "EnergyMeterError",
         }
     }
 
@@ -69,6 +78,7 @@ impl ServiceError {
         match self {
             ServiceError::Timeout(_) => true,
             ServiceError::Store(err) => err.is_transient(),
+            ServiceError::EnergyMeter { error, .. } => error.is_unavailable(),
             _ => false,
         }
     }

@@ -11,6 +11,8 @@
 //! - [`analytics`]: benchmarks, efficiency trends, energy baselines, uncertainty
 //! - [`commit`]: the group-commit writer every stored calculation goes through
 //! - [`tokens`]: API tokens (create, list, revoke; audited)
+//! - [`sources`]: the seam for pulling a period from an external system ([`sources::PeriodSource`])
+//! - [`meters`]: energy meters on the vendor's API (a period source) and their connectivity check
 
 pub mod analytics;
 pub mod calculate;
@@ -18,10 +20,12 @@ pub mod commit;
 pub mod error;
 pub mod jobs;
 pub mod lifecycle;
+pub mod meters;
 pub mod readings;
 pub mod report;
 pub mod sankey;
 pub mod tokens;
+pub mod sources;
 
 pub use error::ServiceError;
 

@@ -3,9 +3,11 @@
 //! pagination, `CALCULATION_CHUNK_SIZE` rows at a time) into O(1)-memory
 //! per-channel accumulators, so memory stays bounded however long the period.
 
+use std::collections::BTreeSet;
+
 use thermaliq_core::readings::{
-    AggregationOptions, Facility, FacilityAggregator, Quality, Reading, engine_input_from_readings,
-    fetch_window, parse_facility,
+    AggregationOptions, Facility, FacilityAggregator, Quality, Reading, ServedFrom, SourceUse,
+    attach_sources, engine_input_from_readings, fetch_window, parse_facility,
 };
 use thermaliq_core::request::{NormalizedInput, TimePeriod};
 use thermaliq_core::{EngineSettings, FieldProblem};
@@ -77,6 +79,15 @@ pub async fn engine_input(
     };
 
     let mut aggregator = FacilityAggregator::new(&facility, &period, &options);
+    // Channels with an external period source (energy meters) are pulled
+    // first; their stored readings, if any, are not mixed in.
+    let (pulled, mut sources) = pull_external(state, &facility, window).await?;
+    for p in &pulled {
+        for r in &p.readings {
+            aggregator.push(&p.tag, *r);
+        }
+    }
+    let pulled_tags: BTreeSet<&str> = pulled.iter().map(|p| p.tag.as_str()).collect();
     let mut after: Option<(String, time::OffsetDateTime)> = None;
     let mut retrieved: u64 = 0;
     loop {
@@ -98,7 +109,9 @@ pub async fn engine_input(
                 ReadingQuality::Uncertain => Quality::Uncertain,
                 ReadingQuality::Bad => Quality::Bad,
             };
-            aggregator.push(&r.tag, Reading::new(r.timestamp, r.value, quality));
+            if !pulled_tags.contains(r.tag.as_str()) {
+                aggregator.push(&r.tag, Reading::new(r.timestamp, r.value, quality));
+            }
         }
         match page.last() {
             Some(r) if !last_page => after = Some((r.tag.clone(), r.timestamp)),
@@ -113,12 +126,61 @@ pub async fn engine_input(
         chunk_size = page_size,
         "Data points retrieved"
     );
-    let input = engine_input_from_readings(&facility, &period, aggregator.finish())?;
+    let mut input = engine_input_from_readings(&facility, &period, aggregator.finish())?;
+    // `data_quality.sources`: every channel, in the facility's order.
+    sources.sort_by_key(|s| {
+        facility
+            .channels
+            .iter()
+            .position(|c| c.tag == s.channel)
+            .unwrap_or(usize::MAX)
+    });
+    attach_sources(&mut input, sources);
     let mut settings = state.settings.engine;
     if let Some(threshold) = facility.energy_balance_threshold {
         settings.energy_balance_threshold = threshold;
     }
     Ok((input, settings))
+}
+
+/// The readings of every channel a registered [`super::sources::PeriodSource`]
+/// serves, and the `data_quality.sources` entry of every channel.
+async fn pull_external(
+    state: &AppState,
+    facility: &Facility,
+    window: thermaliq_core::readings::FetchWindow,
+) -> Result<(Vec<super::sources::PeriodPull>, Vec<SourceUse>), ServiceError> {
+    let mut pulled = Vec::new();
+    for source in state.period_sources.iter() {
+        let channels: Vec<_> = facility
+            .channels
+            .iter()
+            .filter(|c| c.source.kind() == source.kind())
+            .collect();
+        if !channels.is_empty() {
+            pulled.extend(source.pull(facility, channels, window).await?);
+        }
+    }
+    let mut uses: Vec<SourceUse> = pulled
+        .iter()
+        .map(|p| SourceUse {
+            channel: p.tag.clone(),
+            source: facility.channel(&p.tag).map_or("push", |c| c.source.kind()),
+            served_from: p.served_from,
+            age_seconds: p.age_seconds,
+        })
+        .collect();
+    for c in &facility.channels {
+        if !pulled.iter().any(|p| p.tag == c.tag) {
+            uses.push(SourceUse {
+                channel: c.tag.clone(),
+                source: c.source.kind(),
+                served_from: ServedFrom::Store,
+                age_seconds: None,
+            });
+        }
+    }
+    Ok((pulled, uses))
 }
 
 /// What an ingest stored and what it refused.

@@ -13,6 +13,8 @@ mod jobs;
 mod lifecycle;
 mod listing;
 mod logs;
+mod meter_double;
+mod meters;
 mod operations;
 mod opportunities;
 mod physics;
