@@ -409,3 +409,110 @@ async fn redis_stopped_and_restarted_under_load() {
     let _ = redis.kill();
     let _ = redis.wait();
 }
+
+/// Sends a signal to a child (`STOP` freezes Redis: connections stay open and
+/// nothing answers, the case that cost every read `redis_timeout`).
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Issue 12 item 14: with Redis frozen every cached read waited for the Redis
+/// timeout (250 ms). With the breaker open a read costs what a local hit costs,
+/// is served from the in-process cache, and an invalidation made during the
+/// outage is replayed to Redis before it is used again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_redis_costs_reads_nothing_and_misses_no_invalidation() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Some(mut redis) = start_redis(port) else {
+        crate::helpers::skip_or_fail("redis-server not installed (Redis fault test)");
+        return;
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let app = spawn_app_with(|s| {
+        s.redis_url = Some(thermaliq_server::config::Secret::new(format!(
+            "redis://127.0.0.1:{port}"
+        )));
+    })
+    .await;
+    let created: Value = post(&app).await.json().await.unwrap();
+    let id = created["calculation_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/thermaliq/calculations/{id}");
+    assert_eq!(
+        app.get(&path).await.status(),
+        200,
+        "cached in Redis and locally"
+    );
+
+    signal(&redis, "STOP");
+    // The first reads pay the timeout until the breaker opens.
+    for _ in 0..4 {
+        assert_eq!(app.get(&path).await.status(), 200);
+    }
+    let mut slowest = Duration::ZERO;
+    for _ in 0..40 {
+        let started = Instant::now();
+        let response = app.get(&path).await;
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["calculation_id"], id.as_str());
+    }
+    println!("slowest cached read with Redis frozen: {slowest:?}");
+    // A read that touched Redis would take at least its 250 ms timeout.
+    assert!(
+        slowest < Duration::from_millis(150),
+        "a read waited {slowest:?} for a frozen Redis"
+    );
+    let started = Instant::now();
+    let ready: Value = app
+        .client
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_millis(150));
+    assert_eq!(ready["checks"]["cache"]["degraded"], true, "{ready}");
+
+    // Invalidated while Redis cannot hear it.
+    let body = serde_json::json!({"facility_id": "FAC-TEST-001", "from": "2000-01-01",
+        "to": "2100-01-01T00:00:00Z", "reason": "during the Redis outage"});
+    let invalidated = app
+        .post("/v1/thermaliq/calculations/invalidate", &body)
+        .await;
+    assert_eq!(invalidated.status(), 200);
+
+    signal(&redis, "CONT");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let ready: Value = app
+            .client
+            .get(app.url("/ready"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if ready["checks"]["cache"]["ok"] == true {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the breaker never closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Redis held the `completed` view from before the outage: it must be gone.
+    let view: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(view["status"], "invalid", "{view}");
+    let _ = redis.kill();
+    let _ = redis.wait();
+}
