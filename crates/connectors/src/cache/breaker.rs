@@ -29,6 +29,15 @@ pub struct Breaker {
     overflowed: AtomicBool,
 }
 
+/// The invalidations Redis missed while the breaker was open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missed {
+    /// These patterns, in order.
+    Patterns(Vec<String>),
+    /// Too many to list: drop every key of every namespace.
+    Everything,
+}
+
 /// What [`Breaker::on_failure`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -77,22 +86,21 @@ impl Breaker {
         }
     }
 
-    /// The invalidations to replay before closing: `Err(())` when there were
-    /// too many to list (drop every key of the namespace instead).
-    pub fn take_missed(&self) -> Result<Vec<String>, ()> {
+    /// The invalidations to replay before closing.
+    pub fn take_missed(&self) -> Missed {
         let list = self.lock().take().unwrap_or_default();
         if self.overflowed.swap(false, Ordering::AcqRel) {
-            Err(())
+            Missed::Everything
         } else {
-            Ok(list)
+            Missed::Patterns(list)
         }
     }
 
     /// Puts back what could not be replayed (the probe's replay failed).
-    pub fn restore_missed(&self, replay: Result<Vec<String>, ()>) {
+    pub fn restore_missed(&self, replay: Missed) {
         match replay {
-            Err(()) => self.overflowed.store(true, Ordering::Release),
-            Ok(list) => list.iter().for_each(|p| self.remember_invalidation(p)),
+            Missed::Everything => self.overflowed.store(true, Ordering::Release),
+            Missed::Patterns(list) => list.iter().for_each(|p| self.remember_invalidation(p)),
         }
     }
 
@@ -174,13 +182,13 @@ mod tests {
                 replay = breaker.take_missed();
             }
             match replay {
-                Ok(list) => {
+                Missed::Patterns(list) => {
                     prop_assert!(patterns.len() <= MAX_MISSED_INVALIDATIONS);
                     prop_assert_eq!(list, patterns);
                 }
-                Err(()) => prop_assert!(patterns.len() > MAX_MISSED_INVALIDATIONS),
+                Missed::Everything => prop_assert!(patterns.len() > MAX_MISSED_INVALIDATIONS),
             }
-            prop_assert_eq!(breaker.take_missed(), Ok(Vec::new()));
+            prop_assert_eq!(breaker.take_missed(), Missed::Patterns(Vec::new()));
         }
     }
 

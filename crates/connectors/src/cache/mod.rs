@@ -22,7 +22,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use thiserror::Error;
 
-use breaker::{Breaker, Transition};
+use breaker::{Breaker, Missed, Transition};
 pub use local::LocalCache;
 
 /// How often the background probe pings Redis while the breaker is open.
@@ -347,8 +347,8 @@ async fn probe(inner: Weak<Inner>) {
         }
         let missed = side.breaker.take_missed();
         let patterns: Vec<String> = match &missed {
-            Ok(list) => list.clone(),
-            Err(()) => NAMESPACES
+            Missed::Patterns(list) => list.clone(),
+            Missed::Everything => NAMESPACES
                 .iter()
                 .map(|ns| format!("{}{ns}", inner.config.key_prefix))
                 .collect(),
