@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::service::commit::{CalculationWriter, GroupCommit};
+use crate::service::views::ChangeMarker;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub slot_waiters: Arc<std::sync::atomic::AtomicI64>,
     /// Every stored calculation goes through this group-commit writer.
     pub writer: CalculationWriter,
+    /// The calculations' change marker as this replica last read it.
+    pub change_marker: Arc<ChangeMarker>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             calculation_slots: Arc::new(Semaphore::new(slots)),
             cache,
             slot_waiters: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+            change_marker: Arc::new(ChangeMarker::default()),
         }
     }
 

@@ -83,16 +83,29 @@ impl Health {
 
 /// Starts the background probe (if a Tokio runtime is running); it stops
 /// when the pool is closed.
+/// The probe's `application_name`, so operators (and tests) can tell it from the pool's sessions.
+pub const PROBE_APPLICATION_NAME: &str = "thermaliq-health-probe";
+
 pub(crate) fn spawn_probe(health: Arc<Health>, pool: PgPool, options: PgConnectOptions) {
+    let options = options.application_name(PROBE_APPLICATION_NAME);
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };
     runtime.spawn(async move {
         let mut conn: Option<PgConnection> = None;
         while !pool.is_closed() {
-            let ok = tokio::time::timeout(PROBE_TIMEOUT, probe_once(&mut conn, &options))
+            // A killed probe session (`pg_terminate_backend`, a recycled
+            // connection) is not an outage: try once more on a fresh connection.
+            let attempt = async {
+                if probe_once(&mut conn, &options).await.is_ok() {
+                    return true;
+                }
+                conn = None;
+                probe_once(&mut conn, &options).await.is_ok()
+            };
+            let ok = tokio::time::timeout(PROBE_TIMEOUT, attempt)
                 .await
-                .is_ok_and(|r| r.is_ok());
+                .unwrap_or(false);
             if !ok {
                 // A half-answered connection is useless: open a new one next time.
                 conn = None;

@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorLogContext};
 use crate::extract::{JsonBody, RawBody, parse_instant, required_range};
 use crate::service::calculate::{Origin, calculate, calculate_batch, validate_only};
-use crate::service::{ServiceError, calculation_cache_key, jobs, lifecycle};
+use crate::service::{ServiceError, jobs, lifecycle, views};
 use crate::state::AppState;
 use crate::views::{
     AcceptedJobView, BatchItemView, BatchView, CalculationListView, CalculationSummaryView,
@@ -289,18 +289,8 @@ async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Scope::Read)?;
-    let key = calculation_cache_key(&id);
-    if let Some(cached) = state.cache_get(&key).await {
-        Span::current().record("calculation_id", id.as_str());
-        return Ok(([(header::CONTENT_TYPE, "application/json")], cached).into_response());
-    }
-    let record = lifecycle::load(&state, &id).await?;
-    let body = serde_json::to_vec(&CalculationView::from(&record))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state
-        .cache
-        .put(&key, &body, state.settings.calculation_cache_ttl)
-        .await;
+    Span::current().record("calculation_id", id.as_str());
+    let body = views::calculation_view(&state, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

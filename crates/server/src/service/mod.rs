@@ -8,6 +8,7 @@
 //! - [`readings`]: periods from stored meter readings, readings ingest
 //! - [`sankey`]: flow graphs of stored calculations and their rendering
 //! - [`commit`]: the group-commit writer every stored calculation goes through
+//! - [`views`]: cached calculation views, checked against the change marker
 
 pub mod calculate;
 pub mod commit;
@@ -16,6 +17,7 @@ pub mod jobs;
 pub mod lifecycle;
 pub mod readings;
 pub mod sankey;
+pub mod views;
 
 pub use error::ServiceError;
 

@@ -4,6 +4,7 @@
 
 mod auth;
 mod calculate;
+mod coherence;
 mod errors;
 mod faults;
 mod group_commit;
