@@ -19,3 +19,4 @@ mod process;
 mod readings;
 mod replicas;
 mod sankey;
+mod slow_clients;
