@@ -3,8 +3,8 @@
 //!
 //! A background probe owns one connection of its own, outside the pool (a
 //! saturated pool is load, not an outage), and runs `SELECT 1` every
-//! [`PROBE_INTERVAL`], giving up after [`PROBE_TIMEOUT`]. A failed or late
-//! probe marks the database down: new calls fail at once with
+//! [`PROBE_INTERVAL`], giving up after [`PROBE_TIMEOUT`]. A refused probe,
+//! or [`LATE_PROBES_TO_DOWN`] late ones in a row, mark the database down: new calls fail at once with
 //! `StoreError::Unavailable`, and calls waiting for a connection or for an
 //! answer are released (a write released after `COMMIT` was sent reports
 //! `Unavailable`, its outcome unknown, like a lost `COMMIT`). The next probe
@@ -83,6 +83,17 @@ impl Health {
 
 /// Starts the background probe (if a Tokio runtime is running); it stops
 /// when the pool is closed.
+/// Probes in a row that got no answer within [`PROBE_TIMEOUT`] before the
+/// database counts as down (a refused connection counts at once).
+pub const LATE_PROBES_TO_DOWN: u32 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Up,
+    Refused,
+    Late,
+}
+
 /// The probe's `application_name`, so operators (and tests) can tell it from the pool's sessions.
 pub const PROBE_APPLICATION_NAME: &str = "thermaliq-health-probe";
 
@@ -93,6 +104,7 @@ pub(crate) fn spawn_probe(health: Arc<Health>, pool: PgPool, options: PgConnectO
     };
     runtime.spawn(async move {
         let mut conn: Option<PgConnection> = None;
+        let mut late = 0u32;
         while !pool.is_closed() {
             // A killed probe session (`pg_terminate_backend`, a recycled
             // connection) is not an outage: try once more on a fresh connection.
@@ -103,14 +115,28 @@ pub(crate) fn spawn_probe(health: Arc<Health>, pool: PgPool, options: PgConnectO
                 conn = None;
                 probe_once(&mut conn, &options).await.is_ok()
             };
-            let ok = tokio::time::timeout(PROBE_TIMEOUT, attempt)
-                .await
-                .unwrap_or(false);
-            if !ok {
+            let verdict = match tokio::time::timeout(PROBE_TIMEOUT, attempt).await {
+                Ok(true) => Verdict::Up,
+                Ok(false) => Verdict::Refused,
+                Err(_) => Verdict::Late,
+            };
+            if verdict != Verdict::Up {
                 // A half-answered connection is useless: open a new one next time.
                 conn = None;
             }
-            health.set_down(!ok);
+            // Refused is an outage at once; one late answer on a loaded machine
+            // is not, two in a row are.
+            late = if verdict == Verdict::Late {
+                late + 1
+            } else {
+                0
+            };
+            let down = verdict == Verdict::Refused || late >= LATE_PROBES_TO_DOWN;
+            health.set_down(down);
+            if late > 0 && !down {
+                // Check again at once rather than after the interval.
+                continue;
+            }
             tokio::select! {
                 () = tokio::time::sleep(PROBE_INTERVAL) => {}
                 () = health.wake.notified() => {}

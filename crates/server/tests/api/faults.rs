@@ -263,7 +263,20 @@ async fn a_stalled_database_is_known_down_within_a_second_and_recovers() {
         "/ready took {took:?} with the database stalled"
     );
 
-    // Once readiness has seen the outage, requests fail fast.
+    // The probe needs two late answers (1.6 s) to call a stall an outage; from
+    // then on requests fail fast.
+    let known = Instant::now() + Duration::from_secs(5);
+    loop {
+        let started = Instant::now();
+        assert_eq!(post(&app).await.status(), 503);
+        if started.elapsed() <= bound {
+            break;
+        }
+        assert!(
+            Instant::now() < known,
+            "the stall was never known as an outage"
+        );
+    }
     for _ in 0..5 {
         let started = Instant::now();
         let during = post(&app).await;
@@ -316,7 +329,7 @@ async fn requests_waiting_when_the_database_stalls_are_released_within_a_few_sec
         during.status()
     );
     assert_eq!(during.status(), 503);
-    // The background probe runs every 500 ms and gives up after 800 ms.
+    // The background probe runs every 500 ms and gives up after 800 ms, twice.
     assert!(took <= Duration::from_secs(3), "POST hung {took:?}");
     proxy.restore();
 }
