@@ -10,6 +10,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -67,6 +68,10 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::ui::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body that sends nothing for this long fails to read: 408 (extract.rs).
+        .layer(RequestBodyTimeoutLayer::new(
+            state.settings.http_body_read_timeout,
+        ))
         .layer(CatchPanicLayer::custom(|_panic| {
             crate::error::ApiError::Internal("handler panicked".to_owned()).into_response()
         }))

@@ -52,10 +52,31 @@ pub fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError>
                     "is larger than this endpoint accepts (see docs/API.md for the limits)",
                 )],
             }
+        } else if body_timed_out(&rejection) {
+            ApiError::Validation {
+                status: StatusCode::REQUEST_TIMEOUT,
+                details: vec![FieldProblem::new(
+                    "body",
+                    "stalled: nothing arrived within HTTP_BODY_READ_TIMEOUT",
+                )],
+            }
         } else {
             ApiError::validation("body", rejection.body_text())
         }
     })
+}
+
+/// The body stalled past `HTTP_BODY_READ_TIMEOUT` (the timeout layer's error
+/// somewhere in the rejection's causes).
+fn body_timed_out(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(err) = cause {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
 }
 
 /// Accepts an RFC 3339 instant or a bare date (midnight UTC), as the

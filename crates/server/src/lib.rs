@@ -12,6 +12,7 @@ pub mod import;
 pub mod metrics;
 pub mod report;
 pub mod routes;
+pub mod serve;
 pub mod service;
 pub mod state;
 pub mod telemetry;
@@ -294,13 +295,13 @@ pub async fn start_with_cache_prefix(
     let state = AppState::new(store, settings, cache);
     let router = app::router(state.clone());
     let (shutdown, signal) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = signal.await;
-            })
-            .await
-    });
+    let limits = serve::Limits {
+        header_read_timeout: state.settings.http_header_read_timeout,
+        max_connections: state.settings.http_max_connections,
+    };
+    let task = tokio::spawn(serve::serve(listener, router, limits, async move {
+        let _ = signal.await;
+    }));
     let (worker_stop, stop) = tokio::sync::watch::channel(false);
     let worker = state
         .settings

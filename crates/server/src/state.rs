@@ -11,6 +11,7 @@ use crate::metrics::Metrics;
 use crate::service::commit::{CalculationWriter, GroupCommit};
 use crate::service::meters::{EnergyMeterSource, MeterMetrics};
 use crate::service::sources::PeriodSource;
+use crate::service::views::ChangeMarker;
 use connectors::energy_meter::EnergyMeterClient;
 
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct AppState {
     pub meters: Arc<EnergyMeterClient>,
     /// Where channels that are not pushed are pulled from, by source type.
     pub period_sources: Arc<[Arc<dyn PeriodSource>]>,
+    /// The calculations' change marker as this replica last read it.
+    pub change_marker: Arc<ChangeMarker>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             calculation_slots: Arc::new(Semaphore::new(slots)),
             cache,
             slot_waiters: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+            change_marker: Arc::new(ChangeMarker::default()),
         }
     }
 

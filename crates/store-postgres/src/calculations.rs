@@ -212,3 +212,13 @@ pub(crate) async fn invalidate_calculations(
         Ok(ids)
     })
 }
+
+pub(crate) async fn change_marker(store: &PostgresStore) -> Result<i64, StoreError> {
+    with_retry!(store, |conn| async {
+        Ok(
+            sqlx::query_scalar("SELECT counter FROM calculation_changes WHERE id = 1")
+                .fetch_one(&mut *conn)
+                .await?,
+        )
+    })
+}

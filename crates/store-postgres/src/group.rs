@@ -220,7 +220,12 @@ pub(crate) async fn insert_calculations(
     loop {
         attempt += 1;
         let mut pooled = store.acquire().await?;
-        match insert_calculations_once(&mut pooled, records, attempt > 1).await {
+        let once = tokio::select! {
+            biased;
+            () = store.health.until_down() => Err(crate::retry::Failure::database_down().err),
+            once = insert_calculations_once(&mut pooled, records, attempt > 1) => once,
+        };
+        match once {
             Ok(results) => break Ok(results),
             Err(err) => {
                 let lost = is_connection_lost(&err);

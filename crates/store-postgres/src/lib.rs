@@ -36,6 +36,7 @@ mod calculations;
 mod errors;
 mod facilities;
 mod group;
+pub mod health;
 mod idempotency;
 mod jobs;
 mod partitions;

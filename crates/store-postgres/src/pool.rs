@@ -2,6 +2,7 @@
 //! connecting and migrating.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -10,6 +11,7 @@ use sqlx::{PgPool, Postgres};
 use thermaliq_store::StoreError;
 
 use crate::errors::classify;
+use crate::health::{Health, PROBE_TIMEOUT, spawn_probe};
 use crate::retry::with_retry;
 
 /// Connection-pool settings, from the runbook's environment variables.
@@ -87,17 +89,19 @@ impl PoolSettings {
 /// [`StoreError::Unavailable`] (its outcome is unknown).
 pub struct PostgresStore {
     pub(crate) pool: PgPool,
+    pub(crate) health: Arc<Health>,
 }
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db`), checks that the
     /// database answers and applies migrations.
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
+        let options = connect_options(url)?;
         let pool = settings
             .pool_options()
-            .connect_with(connect_options(url)?)
+            .connect_with(options.clone())
             .await
             .map_err(classify)?;
-        let store = Self { pool };
+        let store = Self::with_probe(pool, options);
         store.migrate().await?;
         Ok(store)
     }
@@ -106,10 +110,17 @@ impl PostgresStore {
     /// are opened by the first calls. For start-up while the database may be
     /// down, and for tests.
     pub fn connect_lazy(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
-        let pool = settings
-            .pool_options()
-            .connect_lazy_with(connect_options(url)?);
-        Ok(Self { pool })
+        let options = connect_options(url)?;
+        let pool = settings.pool_options().connect_lazy_with(options.clone());
+        Ok(Self::with_probe(pool, options))
+    }
+
+    /// The store over `pool`, with the background health probe started
+    /// (see [`crate::health`]).
+    fn with_probe(pool: PgPool, options: PgConnectOptions) -> Self {
+        let health = Health::new();
+        spawn_probe(health.clone(), pool.clone(), options);
+        Self { pool, health }
     }
 
     /// Applies pending migrations (`thermaliq migrate`; also done by
@@ -131,8 +142,20 @@ impl PostgresStore {
         &self.pool
     }
 
+    /// A pooled connection; at once `Unavailable` while the database is known
+    /// down, and a wait for one is cut short when it goes down.
     pub(crate) async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {
-        self.pool.acquire().await.map_err(classify)
+        if self.health.is_down() {
+            return Err(Health::known_down());
+        }
+        tokio::select! {
+            biased;
+            () = self.health.until_down() => Err(Health::known_down()),
+            acquired = self.pool.acquire() => acquired.map_err(|err| {
+                self.health.wake();
+                classify(err)
+            }),
+        }
     }
 }
 /// `host:port` of a `DATABASE_URL` that connects over TCP; `None` for a Unix
@@ -149,11 +172,29 @@ fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
     Ok(options.application_name("thermaliq"))
 }
 
+/// Readiness: at once from the probe's verdict while the database is known
+/// down, else one pooled round trip bounded by [`PROBE_TIMEOUT`].
 pub(crate) async fn ping(store: &PostgresStore) -> Result<(), StoreError> {
-    with_retry!(store, |conn| async {
-        sqlx::query("SELECT 1").execute(&mut *conn).await?;
-        Ok(())
-    })
+    if store.health.is_down() {
+        return Err(Health::known_down());
+    }
+    let round_trip = async {
+        with_retry!(store, |conn| async {
+            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            Ok(())
+        })
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, round_trip).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            // A busy pool is not an outage: let the probe's own connection decide.
+            store.health.wake();
+            Err(StoreError::Unavailable(format!(
+                "PostgreSQL did not answer within {} ms",
+                PROBE_TIMEOUT.as_millis()
+            )))
+        }
+    }
 }
 
 pub(crate) fn connections_active(store: &PostgresStore) -> u32 {

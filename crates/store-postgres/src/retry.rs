@@ -30,7 +30,11 @@ macro_rules! with_retry {
             let mut pooled = $store.acquire().await?;
             let outcome: Result<_, $crate::retry::Failure> = {
                 let $conn: &mut sqlx::PgConnection = &mut pooled;
-                $body.await
+                tokio::select! {
+                    biased;
+                    () = $store.health.until_down() => Err($crate::retry::Failure::database_down()),
+                    outcome = $body => outcome,
+                }
             };
             match outcome {
                 Ok(value) => break Ok(value),
@@ -49,6 +53,20 @@ macro_rules! with_retry {
     }};
 }
 pub(crate) use with_retry;
+
+impl Failure {
+    /// The call was abandoned because the health probe marked the database
+    /// down: counted as a lost connection (discarded), and what it did unknown.
+    pub(crate) fn database_down() -> Self {
+        Failure {
+            err: sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "PostgreSQL is not answering (health probe failed)",
+            )),
+            nothing_committed: false,
+        }
+    }
+}
 
 /// Commits `tx`; a failure here leaves the outcome unknown, so it is never retried.
 pub(crate) async fn commit(tx: sqlx::Transaction<'_, Postgres>) -> Result<(), Failure> {

@@ -160,7 +160,8 @@ async fn terminate_sessions(db: &TestDb) -> i64 {
     let mut conn = db.connect().await;
     let killed: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND application_name = 'thermaliq'",
     )
     .fetch_all(&mut conn)
     .await

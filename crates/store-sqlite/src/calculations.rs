@@ -248,3 +248,10 @@ fn refused_record(err: sqlx::Error) -> StoreError {
         refused
     }
 }
+
+pub(crate) async fn change_marker(store: &SqliteStore) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT counter FROM calculation_changes WHERE id = 1")
+        .fetch_one(&store.reader)
+        .await
+        .map_err(classify)
+}

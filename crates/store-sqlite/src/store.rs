@@ -275,6 +275,10 @@ impl Store for SqliteStore {
         jobs::get_job(self, job_id).await
     }
 
+    async fn calculation_change_marker(&self) -> Result<i64, StoreError> {
+        calculations::change_marker(self).await
+    }
+
     async fn queue_depth(&self) -> Result<u64, StoreError> {
         jobs::queue_depth(self).await
     }

@@ -276,6 +276,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_job(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError>;
 
+    /// The calculations' change marker: a number that grows with every
+    /// UPDATE or DELETE of calculations, whoever makes it (a trigger keeps
+    /// it, so manual SQL counts too). Cached views written under an older
+    /// value are stale.
+    async fn calculation_change_marker(&self) -> Result<i64, StoreError>;
+
     /// Jobs not finished: `queued` (due or not) plus `running`
     /// (`thermaliq_calculation_queue_depth`).
     async fn queue_depth(&self) -> Result<u64, StoreError>;

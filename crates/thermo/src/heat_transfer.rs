@@ -425,10 +425,9 @@ pub fn opening_loss(
         (None, Some(t)) => {
             let t = check_range(f("wall_thickness_m"), t, 0.0, 10.0, "m")?;
             match (o.diameter_m, o.width_m, o.height_m) {
-                (Some(d), _, _) => view_factor_coaxial_disks(
-                    check_range(f("diameter_m"), d, 1e-4, 100.0, "m")?,
-                    t,
-                ),
+                (Some(d), _, _) => {
+                    view_factor_coaxial_disks(check_range(f("diameter_m"), d, 1e-4, 100.0, "m")?, t)
+                }
                 (None, Some(w), Some(h)) => view_factor_parallel_rectangles(
                     check_range(f("width_m"), w, 1e-4, 100.0, "m")?,
                     check_range(f("height_m"), h, 1e-4, 100.0, "m")?,

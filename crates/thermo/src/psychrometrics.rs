@@ -203,23 +203,11 @@ pub fn moist_air(spec: &MoistAirSpec, p_kpa: f64, field: &str) -> Result<MoistAi
     } else if let Some(w) = spec.humidity_ratio_kg_kg {
         check_range(f("humidity_ratio_kg_kg"), w, 0.0, 10.0, "kg/kg dry air")?
     } else if let Some(td) = spec.dew_point_c {
-        let td = check_range(
-            f("dew_point_c"),
-            td,
-            -100.0,
-            t,
-            "°C (at most the dry bulb)",
-        )?;
+        let td = check_range(f("dew_point_c"), td, -100.0, t, "°C (at most the dry bulb)")?;
         humidity_ratio_from_vapour_pressure(saturation_pressure_kpa(td), p_kpa)
     } else {
         let twb = spec.wet_bulb_c.unwrap_or(t);
-        let twb = check_range(
-            f("wet_bulb_c"),
-            twb,
-            -100.0,
-            t,
-            "°C (at most the dry bulb)",
-        )?;
+        let twb = check_range(f("wet_bulb_c"), twb, -100.0, t, "°C (at most the dry bulb)")?;
         humidity_ratio_from_wet_bulb(t, twb, p_kpa)
     };
     let pw = vapour_pressure_from_humidity_ratio(w, p_kpa);

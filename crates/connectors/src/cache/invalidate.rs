@@ -38,11 +38,22 @@ impl Cache {
         for pattern in patterns {
             let full = self.key(pattern);
             local += self.inner.local.remove_matching(&full) as u64;
-            if self.inner.redis.is_some() {
-                let walk = self.scan_and_unlink(&full).await;
-                outcome.removed += walk.removed;
-                outcome.steps += walk.steps;
-                outcome.complete &= walk.complete;
+            if let Some(side) = &self.inner.redis {
+                // While the breaker is open Redis is not asked; the pattern is
+                // remembered and replayed when it closes (`breaker`), as is a
+                // walk that stopped part-way.
+                if side.breaker.allows() {
+                    let walk = self.scan_and_unlink(&full).await;
+                    outcome.removed += walk.removed;
+                    outcome.steps += walk.steps;
+                    outcome.complete &= walk.complete;
+                    if !walk.complete {
+                        self.missed_invalidation(&full);
+                    }
+                } else {
+                    outcome.complete = false;
+                    self.missed_invalidation(&full);
+                }
             }
         }
         if self.inner.redis.is_none() || outcome.removed == 0 {

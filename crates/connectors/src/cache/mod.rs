@@ -3,24 +3,36 @@
 //! `historian:*`, `energy_meter:*`, `sankey:*`), each written with a TTL.
 //!
 //! Redis faults never fail a request: a Redis error or a slow answer (over
-//! [`CacheConfig::redis_timeout`]) falls back to the local map, marks Redis
-//! unhealthy (shown by [`Cache::status`]) and is logged under `CacheRedis`;
-//! the connection manager reconnects by itself and the next success marks
-//! Redis healthy again.
+//! [`CacheConfig::redis_timeout`]) falls back to the local map. A run of
+//! failures opens a circuit breaker ([`breaker`]): Redis is then skipped at
+//! the cost of an atomic load, shown unhealthy by [`Cache::status`] and logged
+//! once under `CacheRedis`. A background probe pings Redis every
+//! [`PROBE_INTERVAL`]; when it answers, the invalidations it missed are
+//! replayed and only then is the breaker closed, so a shared entry never
+//! outlives an invalidation made during the outage.
 
+pub mod breaker;
 mod invalidate;
 mod local;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use thiserror::Error;
 
+use breaker::{Breaker, Missed, Transition};
 pub use invalidate::{Invalidation, SCAN_COUNT};
 pub use local::LocalCache;
+
+/// How often the background probe pings Redis while the breaker is open.
+pub const PROBE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Every namespace ThermalIQ writes (dropped whole when more invalidations
+/// were missed during an outage than the breaker remembers).
+pub const NAMESPACES: [&str; 4] = ["calculation:*", "sankey:*", "historian:*", "energy_meter:*"];
 
 /// Marks the stored form of a value: raw bytes or LZ4 block (`CACHE_COMPRESSION_ENABLED`).
 const RAW: u8 = b'R';
@@ -73,7 +85,7 @@ pub struct CacheStatus {
 
 struct RedisSide {
     manager: ConnectionManager,
-    healthy: AtomicBool,
+    breaker: Breaker,
 }
 
 #[derive(Clone)]
@@ -107,20 +119,24 @@ impl Cache {
                     .map_err(|e| CacheError::BadUrl(e.to_string()))?;
                 Some(RedisSide {
                     manager,
-                    healthy: AtomicBool::new(true),
+                    breaker: Breaker::default(),
                 })
             }
         };
-        Ok(Self {
-            inner: Arc::new(Inner {
-                local: LocalCache::new(config.local_capacity),
-                config,
-                redis,
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
-                redis_errors: AtomicU64::new(0),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            local: LocalCache::new(config.local_capacity),
+            config,
+            redis,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            redis_errors: AtomicU64::new(0),
+        });
+        if inner.redis.is_some()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(probe(Arc::downgrade(&inner)));
+        }
+        Ok(Self { inner })
     }
 
     fn key(&self, key: &str) -> String {
@@ -169,15 +185,25 @@ impl Cache {
         self.invalidate_patterns(&[pattern]).await.removed
     }
 
+    fn missed_invalidation(&self, full_pattern: &str) {
+        if let Some(side) = &self.inner.redis {
+            side.breaker.remember_invalidation(full_pattern);
+        }
+    }
+
     /// Removes one key everywhere.
     pub async fn delete(&self, key: &str) {
         let full = self.key(key);
         self.inner.local.remove(&full);
-        self.redis_call(|mut c| {
-            let full = full.clone();
-            async move { c.del::<_, u64>(full).await }
-        })
-        .await;
+        let removed = self
+            .redis_call(|mut c| {
+                let full = full.clone();
+                async move { c.del::<_, u64>(full).await }
+            })
+            .await;
+        if removed.is_none() {
+            self.missed_invalidation(&full);
+        }
     }
 
     /// One `PING` with its error text, for the start-up log (`Ok` without
@@ -196,9 +222,13 @@ impl Cache {
         }
     }
 
-    /// Round trip to Redis (for readiness); `None` without Redis.
+    /// Round trip to Redis (for readiness); `None` without Redis, `false` at
+    /// once while the breaker is open.
     pub async fn ping(&self) -> Option<bool> {
-        self.inner.redis.as_ref()?;
+        let side = self.inner.redis.as_ref()?;
+        if side.breaker.is_open() {
+            return Some(false);
+        }
         let pong = self
             .redis_call(
                 |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await },
@@ -214,11 +244,7 @@ impl Cache {
             } else {
                 "memory"
             },
-            redis_healthy: self
-                .inner
-                .redis
-                .as_ref()
-                .map(|r| r.healthy.load(Ordering::Relaxed)),
+            redis_healthy: self.inner.redis.as_ref().map(|r| !r.breaker.is_open()),
             hits: self.inner.hits.load(Ordering::Relaxed),
             misses: self.inner.misses.load(Ordering::Relaxed),
             redis_errors: self.inner.redis_errors.load(Ordering::Relaxed),
@@ -226,32 +252,24 @@ impl Cache {
         }
     }
 
-    /// Runs one Redis command with the timeout; `None` (and a health flip,
-    /// logged once per transition) on any failure.
+    /// Runs one Redis command with the timeout, unless the breaker is open;
+    /// `None` on any failure (counted towards opening the breaker).
     async fn redis_call<T, F, Fut>(&self, call: F) -> Option<T>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         let side = self.inner.redis.as_ref()?;
-        let outcome =
-            tokio::time::timeout(self.inner.config.redis_timeout, call(side.manager.clone())).await;
-        match outcome {
-            Ok(Ok(value)) => {
-                if !side.healthy.swap(true, Ordering::Relaxed) {
-                    tracing::info!(
-                        component = "CacheRedis",
-                        "Redis reachable again: shared cache restored"
-                    );
-                }
+        if !side.breaker.allows() {
+            return None;
+        }
+        match self.inner.timed(side, call).await {
+            Ok(value) => {
+                side.breaker.on_success();
                 Some(value)
             }
-            Ok(Err(err)) => {
-                self.redis_failed(side, &err.to_string());
-                None
-            }
-            Err(_) => {
-                self.redis_failed(side, "timed out");
+            Err(reason) => {
+                self.redis_failed(side, &reason);
                 None
             }
         }
@@ -259,12 +277,98 @@ impl Cache {
 
     fn redis_failed(&self, side: &RedisSide, reason: &str) {
         self.inner.redis_errors.fetch_add(1, Ordering::Relaxed);
-        if side.healthy.swap(false, Ordering::Relaxed) {
+        if side.breaker.on_failure() == Transition::Opened {
             tracing::warn!(
                 component = "CacheRedis",
                 error_type = "CacheError",
                 error_message = reason,
-                "Redis unavailable: serving from the in-process cache"
+                "Redis unavailable: serving from the in-process cache (circuit open, probing in the background)"
+            );
+        }
+    }
+}
+
+impl Inner {
+    /// One command bounded by `redis_timeout`, whatever the breaker says.
+    async fn timed<T, F, Fut>(&self, side: &RedisSide, call: F) -> Result<T, String>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        match tokio::time::timeout(self.config.redis_timeout, call(side.manager.clone())).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err("timed out".to_owned()),
+        }
+    }
+
+    /// Deletes every key matching `full_pattern` (already prefixed).
+    async fn delete_matching(&self, side: &RedisSide, full_pattern: String) -> Result<u64, String> {
+        self.timed(side, |mut c| async move {
+            let keys: Vec<String> = {
+                let mut iter = c.scan_match::<_, String>(full_pattern).await?;
+                let mut keys = Vec::new();
+                while let Some(k) = iter.next_item().await {
+                    keys.push(k?);
+                }
+                keys
+            };
+            let mut n = 0u64;
+            for chunk in keys.chunks(500) {
+                n += c.del::<_, u64>(chunk).await?;
+            }
+            Ok(n)
+        })
+        .await
+    }
+}
+
+/// The background probe: while the breaker is open, pings Redis every
+/// [`PROBE_INTERVAL`]; on an answer replays the missed invalidations, then
+/// closes the breaker. Ends when the cache is dropped.
+async fn probe(inner: Weak<Inner>) {
+    loop {
+        tokio::time::sleep(PROBE_INTERVAL).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let Some(side) = inner.redis.as_ref() else {
+            return;
+        };
+        if !side.breaker.is_open() {
+            continue;
+        }
+        let pong = inner
+            .timed(side, |mut c| async move {
+                redis::cmd("PING").query_async::<String>(&mut c).await
+            })
+            .await;
+        if pong.is_err() {
+            continue;
+        }
+        let missed = side.breaker.take_missed();
+        let patterns: Vec<String> = match &missed {
+            Missed::Patterns(list) => list.clone(),
+            Missed::Everything => NAMESPACES
+                .iter()
+                .map(|ns| format!("{}{ns}", inner.config.key_prefix))
+                .collect(),
+        };
+        let mut replayed = true;
+        for pattern in patterns {
+            if inner.delete_matching(side, pattern).await.is_err() {
+                replayed = false;
+                break;
+            }
+        }
+        if !replayed {
+            side.breaker.restore_missed(missed);
+            continue;
+        }
+        if side.breaker.close() {
+            tracing::info!(
+                component = "CacheRedis",
+                "Redis reachable again: missed invalidations replayed, shared cache restored"
             );
         }
     }

@@ -62,6 +62,16 @@ pub struct Settings {
     /// `CALCULATION_TIMEOUT` (seconds).
     #[serde(serialize_with = "seconds")]
     pub calculation_timeout: Duration,
+    /// `HTTP_HEADER_READ_TIMEOUT` (seconds): a connection whose request head
+    /// is not complete by then is closed.
+    #[serde(serialize_with = "seconds")]
+    pub http_header_read_timeout: Duration,
+    /// `HTTP_BODY_READ_TIMEOUT` (seconds): a request body that sends nothing
+    /// for this long is answered 408.
+    #[serde(serialize_with = "seconds")]
+    pub http_body_read_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS`: connections served at once; more wait to be accepted.
+    pub http_max_connections: usize,
     /// `MAX_CONCURRENT_CALCULATIONS`: calculations beyond it wait (and count
     /// in `thermaliq_calculation_queue_depth`).
     pub max_concurrent_calculations: usize,
@@ -309,6 +319,9 @@ impl Default for Settings {
             log_filter: "info,sqlx=warn".to_owned(),
             engine: EngineSettings::default(),
             calculation_timeout: Duration::from_secs(30),
+            http_header_read_timeout: Duration::from_secs(10),
+            http_body_read_timeout: Duration::from_secs(30),
+            http_max_connections: 1024,
             max_concurrent_calculations: 64,
             database_pool_size: 10,
             database_pool_timeout: Duration::from_secs(10),

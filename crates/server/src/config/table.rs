@@ -263,6 +263,36 @@ pub static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        name: "HTTP_HEADER_READ_TIMEOUT",
+        range: "seconds, > 0 and <= 3600",
+        doc: "A connection whose request line and headers are not complete by then is closed.",
+        default: |s| s.http_header_read_timeout.show(),
+        apply: |s, name, r| {
+            s.http_header_read_timeout = duration(name, r, 3600.0)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "HTTP_BODY_READ_TIMEOUT",
+        range: "seconds, > 0 and <= 3600",
+        doc: "A request body that sends nothing for this long is answered 408 (TimeoutError).",
+        default: |s| s.http_body_read_timeout.show(),
+        apply: |s, name, r| {
+            s.http_body_read_timeout = duration(name, r, 3600.0)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "HTTP_MAX_CONNECTIONS",
+        range: "whole number, 1 to 100000",
+        doc: "Connections served at once; further ones wait in the listen backlog.",
+        default: |s| s.http_max_connections.show(),
+        apply: |s, name, r| {
+            s.http_max_connections = count(name, r, 100_000)? as usize;
+            Ok(())
+        },
+    },
+    Setting {
         name: "DATABASE_POOL_TIMEOUT",
         range: "seconds, > 0 and <= 3600",
         doc: "Longest wait for a database connection.",

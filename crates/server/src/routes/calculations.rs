@@ -19,11 +19,10 @@ use tracing::Span;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorLogContext};
 use crate::extract::{JsonBody, RawBody, parse_instant, required_range};
-use crate::service::analytics::uncertainty::{self, calculation_uncertainty};
+use crate::service::analytics::uncertainty;
 use crate::service::calculate::{Origin, calculate, calculate_batch, validate_only};
-use crate::service::{ServiceError, calculation_cache_key, jobs, lifecycle};
+use crate::service::{ServiceError, jobs, lifecycle, views};
 use crate::state::AppState;
-use crate::views::analytics::EfficiencyUncertaintyView;
 use crate::views::{
     AcceptedJobView, BatchItemView, BatchView, CalculationListView, CalculationSummaryView,
     CalculationView, InvalidationView, VerificationView,
@@ -115,30 +114,9 @@ async fn enqueue_calculation(state: &AppState, body: &[u8]) -> Result<Response, 
 }
 
 /// `201 Created` with the calculation and its URL.
-/// The view of a stored calculation with the uncertainty of its
-/// efficiencies. The calculation is stored already: an uncertainty that
-/// cannot be computed is logged and left out, never an error.
-async fn view_with_uncertainty(
-    state: &AppState,
-    record: &CalculationRecord,
-    propagation: Propagation,
-) -> Result<CalculationView, ServiceError> {
-    let mut view = CalculationView::from(record);
-    let methods = calculation_uncertainty(state, record, propagation).await?;
-    if !methods.is_empty() {
-        view.uncertainty = Some(
-            methods
-                .iter()
-                .map(|m| EfficiencyUncertaintyView::new(m, propagation.into()))
-                .collect(),
-        );
-    }
-    Ok(view)
-}
-
 async fn created(state: &AppState, record: CalculationRecord) -> Response {
     let location = format!("/v1/thermaliq/calculations/{}", record.calculation_id);
-    let view = match view_with_uncertainty(state, &record, Propagation::Taylor).await {
+    let view = match views::view_with_uncertainty(state, &record, Propagation::Taylor).await {
         Ok(view) => view,
         Err(err) => {
             tracing::warn!(error = %err, "Uncertainty not computed");
@@ -344,27 +322,11 @@ async fn get_one(
     if propagation != Propagation::Taylor {
         // Monte Carlo is a cross-check on request: computed, never cached.
         let record = lifecycle::load(&state, &id).await?;
-        let view = view_with_uncertainty(&state, &record, propagation).await?;
+        let view = views::view_with_uncertainty(&state, &record, propagation).await?;
         return Ok(Json(view).into_response());
     }
-    let key = calculation_cache_key(&id);
-    if let Some(cached) = state.cache_get(&key).await {
-        Span::current().record("calculation_id", id.as_str());
-        return Ok(([(header::CONTENT_TYPE, "application/json")], cached).into_response());
-    }
-    let record = lifecycle::load(&state, &id).await?;
-    let view = match view_with_uncertainty(&state, &record, Propagation::Taylor).await {
-        Ok(view) => view,
-        Err(err) => {
-            tracing::warn!(error = %err, "Uncertainty not computed");
-            CalculationView::from(&record)
-        }
-    };
-    let body = serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
-    state
-        .cache
-        .put(&key, &body, state.settings.calculation_cache_ttl)
-        .await;
+    Span::current().record("calculation_id", id.as_str());
+    let body = views::calculation_view(&state, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

@@ -182,6 +182,7 @@ async fn recalculate_range(state: &AppState, job: &JobRecord) -> Result<Value, J
                 .invalidate_calculations(&invalidation, &audit)
                 .await
                 .map_err(transient)?;
+            state.change_marker.forget();
             for id in &ids {
                 state.cache.delete(&super::calculation_cache_key(id)).await;
             }

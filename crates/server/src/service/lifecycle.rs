@@ -69,6 +69,7 @@ pub async fn invalidate(
         .invalidate_calculations(&invalidation, &audit)
         .await?;
     // Cached views of these calculations would still say `completed`.
+    state.change_marker.forget();
     for id in &ids {
         state.cache.delete(&calculation_cache_key(id)).await;
     }

@@ -13,6 +13,7 @@
 //! - [`tokens`]: API tokens (create, list, revoke; audited)
 //! - [`sources`]: the seam for pulling a period from an external system ([`sources::PeriodSource`])
 //! - [`meters`]: energy meters on the vendor's API (a period source) and their connectivity check
+//! - [`views`]: cached calculation views, checked against the change marker
 
 pub mod analytics;
 pub mod calculate;
@@ -24,8 +25,9 @@ pub mod meters;
 pub mod readings;
 pub mod report;
 pub mod sankey;
-pub mod tokens;
 pub mod sources;
+pub mod tokens;
+pub mod views;
 
 pub use error::ServiceError;
 

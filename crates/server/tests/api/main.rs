@@ -5,6 +5,7 @@
 mod analytics;
 mod auth;
 mod calculate;
+mod coherence;
 mod errors;
 mod faults;
 mod group_commit;
@@ -21,7 +22,8 @@ mod physics;
 mod process;
 mod readings;
 mod replicas;
-mod runbook_sql;
 mod reports;
+mod runbook_sql;
 mod sankey;
+mod slow_clients;
 mod tokens;

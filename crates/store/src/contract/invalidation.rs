@@ -164,3 +164,39 @@ pub async fn invalidate_without_matches_still_audits(f: &dyn Fixture) {
     assert_eq!(log.len(), 1);
     assert_invalidation_audit(&log[0], &given, &ids);
 }
+
+/// The change marker grows when calculations are invalidated (cached views
+/// written before are stale), and inserts leave it alone (they cannot make a
+/// cached view of another calculation wrong).
+pub async fn invalidation_moves_the_change_marker(f: &dyn Fixture) {
+    let store = f.store();
+    let start = store.calculation_change_marker().await.expect("marker");
+    let r = sample(&id(1), "FAC-001", T0);
+    store.insert_calculation(&r).await.expect("insert");
+    store
+        .insert_calculations(&[sample(&id(2), "FAC-001", T0)])
+        .await
+        .expect("group insert");
+    assert_eq!(
+        store.calculation_change_marker().await.expect("marker"),
+        start
+    );
+    let ids = store
+        .invalidate_calculations(
+            &Invalidation {
+                facility_id: Some("FAC-001".to_owned()),
+                created_from: T0 - Duration::from_secs(3600),
+                created_to: T0 + Duration::from_secs(3600),
+                reason: "formula error".to_owned(),
+            },
+            &audit("invalidate", "FAC-001", "{}"),
+        )
+        .await
+        .expect("invalidate");
+    assert_eq!(ids.len(), 2);
+    let after = store.calculation_change_marker().await.expect("marker");
+    assert!(
+        after > start,
+        "marker {start} -> {after} after an invalidation"
+    );
+}

@@ -113,6 +113,7 @@ macro_rules! store_contract_tests {
             invalidate_marks_the_range_and_returns_sorted_ids,
             invalidate_skips_rows_already_invalid,
             invalidate_without_matches_still_audits,
+            invalidation_moves_the_change_marker,
             tokens_round_trip_and_count,
             duplicate_token_is_rejected_atomically,
             token_names_are_unique,
