@@ -18,6 +18,8 @@ const HOURS_PER_YEAR: f64 = 8766.0;
 const CALCULATION_FLEET_DAYS: i64 = 30;
 /// Facilities read per page when looking for peers.
 const FACILITY_PAGE: u32 = 1000;
+/// The most facilities scanned for peers (a bound on one request's work).
+const MAX_FACILITIES_SCANNED: usize = 10_000;
 
 /// What the caller may add to what is stored.
 #[derive(Debug, Clone, Default)]
@@ -197,11 +199,19 @@ async fn peer_efficiencies(
 ) -> Result<Vec<f64>, ServiceError> {
     let mut after: Option<String> = None;
     let mut peers = Vec::new();
+    let mut scanned = 0usize;
     loop {
         let page = state
             .store
             .list_facilities(FACILITY_PAGE, after.as_deref())
             .await?;
+        scanned += page.len();
+        if scanned > MAX_FACILITIES_SCANNED {
+            return Err(ServiceError::Unprocessable(vec![FieldProblem::new(
+                "fleet",
+                format!("more than {MAX_FACILITIES_SCANNED} facilities to compare with"),
+            )]));
+        }
         for f in &page {
             if f.facility_id != facility_id && f.process_type == process_type {
                 let points = completed_in(state, &f.facility_id, from, to).await?;
