@@ -617,18 +617,16 @@ async fn report_offline(
     output: &Path,
 ) -> anyhow::Result<ExitCode> {
     use thermaliq_server::report::{ReportFormat, render};
-    use thermaliq_server::service::report::{ReportOptions, calculation_report};
+    use thermaliq_server::service::report::ReportOptions;
+    use thermaliq_server::service::report_benchmark::calculation_report_with_benchmark;
     let format = ReportFormat::parse(format)
         .ok_or_else(|| anyhow::anyhow!("--format must be pdf or html, not '{format}'"))?;
     let store = open_store(settings).await?;
-    let report = calculation_report(
-        store.as_ref(),
-        settings,
-        calculation_id,
-        &ReportOptions::default(),
-    )
-    .await;
-    store.close().await;
+    let cache = thermaliq_server::build_cache(settings, "thermaliq:").await?;
+    let state = thermaliq_server::state::AppState::new(store, settings.clone(), cache);
+    let report =
+        calculation_report_with_benchmark(&state, calculation_id, &ReportOptions::default()).await;
+    state.store.close().await;
     let body = render(&report?, format);
     std::fs::write(output, &body).with_context(|| format!("cannot write {}", output.display()))?;
     eprintln!("wrote {} ({} bytes)", output.display(), body.len());

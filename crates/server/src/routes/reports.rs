@@ -16,7 +16,10 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::parse_instant;
 use crate::report::{self, Report, ReportFormat};
-use crate::service::report::{ReportOptions, calculation_report, facility_report};
+use crate::service::report::ReportOptions;
+use crate::service::report_benchmark::{
+    calculation_report_with_benchmark, facility_report_with_benchmark,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -156,7 +159,7 @@ async fn calculation(
     caller.require(Scope::Read)?;
     tracing::Span::current().record("calculation_id", id.as_str());
     let q = read_query(&params, false)?;
-    let report = calculation_report(state.store.as_ref(), &state.settings, &id, &q.options).await?;
+    let report = calculation_report_with_benchmark(&state, &id, &q.options).await?;
     respond(report, format, format!("report_{}", file_stem(&id))).await
 }
 
@@ -172,14 +175,7 @@ async fn facility(
     let q = read_query(&params, true)?;
     let to = q.to.unwrap_or_else(OffsetDateTime::now_utc);
     let from = q.from.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let report = facility_report(
-        state.store.as_ref(),
-        &state.settings,
-        &id,
-        (from, to),
-        &q.options,
-    )
-    .await?;
+    let report = facility_report_with_benchmark(&state, &id, (from, to), &q.options).await?;
     respond(report, format, format!("report_{}", file_stem(&id))).await
 }
 

@@ -13,6 +13,7 @@
 //! - [`tokens`]: API tokens (create, list, revoke; audited)
 //! - [`sources`]: the seam for pulling a period from an external system ([`sources::PeriodSource`])
 //! - [`meters`]: energy meters on the vendor's API (a period source) and their connectivity check
+//! - [`report_benchmark`]: reports with their benchmark section
 //! - [`views`]: cached calculation views, checked against the change marker
 
 pub mod analytics;
@@ -24,6 +25,7 @@ pub mod lifecycle;
 pub mod meters;
 pub mod readings;
 pub mod report;
+pub mod report_benchmark;
 pub mod sankey;
 pub mod sources;
 pub mod tokens;

@@ -89,6 +89,11 @@ async fn pdf_report_text_has_efficiency_basis_hashes_and_sankey_names() {
         "how to verify missing"
     );
     assert!(text.contains("ASME PTC 4-2013"), "formula source missing");
+    // No process type is known for an inline calculation: the section says so.
+    assert!(
+        text.contains("Benchmark") && text.contains("No benchmark for this subject"),
+        "benchmark section missing:\n{text}"
+    );
     for label in sankey_labels(&app, id).await {
         assert!(
             text.contains(&label),
@@ -127,6 +132,12 @@ async fn boiler_report_has_both_methods_and_the_exergy_diagram() {
         );
     }
     assert!(text.contains("Exergy flows (Grassmann)") && text.contains("Exergy destroyed"));
+    // The benchmark of a gas boiler: the DOE Steam Tip Sheet #4 references apply
+    // (crates/analytics/data/benchmarks.json), each with its gap.
+    assert!(
+        text.contains("Benchmark") && text.contains("doe-steam-tip4-ng-tuned") && text.contains("Gap (points)"),
+        "benchmark section missing:\n{text}"
+    );
     // Opportunities appraised at the given price: the payback column is filled.
     assert!(
         text.contains("Payback") && text.contains("Trim excess air"),
