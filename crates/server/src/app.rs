@@ -50,6 +50,11 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     )
 }
 
+/// The OpenAPI 3.1 document of this router (`thermaliq openapi`, the snapshot test).
+pub fn openapi_document() -> String {
+    routes::openapi::document()
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
@@ -64,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::analytics::router())
         .merge(routes::reports::router())
         .merge(routes::ui::router())
+        .merge(routes::openapi::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic| {

@@ -6,6 +6,7 @@ pub mod calculations;
 pub mod facilities;
 pub mod health;
 pub mod jobs;
+pub mod openapi;
 pub mod physics;
 pub mod reports;
 pub mod sankey;
