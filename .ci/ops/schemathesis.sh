@@ -35,7 +35,7 @@ timeout 120 schemathesis run "$base/v1/thermaliq/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance \
   --phases examples,coverage,fuzzing \
-  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-10}" \
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-20}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --request-timeout 10 \
   --exclude-method DELETE \
