@@ -70,8 +70,9 @@ pub(super) async fn stats(
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CacheInvalidateRequest)]
 pub struct InvalidateRequest {
     pub pattern: Option<String>,
     /// Must be `true` for `*` (every ThermalIQ namespace).
@@ -116,7 +117,7 @@ pub fn invalidation_patterns(req: &InvalidateRequest) -> Result<Vec<String>, Api
     post,
     path = "/v1/thermaliq/admin/cache/invalidate",
     tag = "admin",
-    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    request_body(content = InvalidateRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Success", body = crate::views::CacheInvalidationView),
         (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
@@ -176,10 +177,12 @@ pub(super) async fn list_tokens(
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     pub name: String,
+    /// `read`, `calculate` or `admin`.
+    #[schema(value_type = String)]
     pub scope: Scope,
     pub expires_in_days: Option<u32>,
 }
@@ -188,7 +191,7 @@ pub struct CreateTokenRequest {
     post,
     path = "/v1/thermaliq/admin/tokens",
     tag = "admin",
-    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    request_body(content = CreateTokenRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Success", body = crate::views::TokenCreatedView),
         (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),

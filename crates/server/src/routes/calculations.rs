@@ -178,10 +178,13 @@ fn with_payload(outcome: Result<Response, ApiError>, body: &[u8]) -> Response {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest<'a> {
+#[schema(as = CalculateBatchRequest)]
+pub(super) struct BatchRequest<'a> {
+    /// Each item is a `POST /calculate` body.
     #[serde(borrow)]
+    #[schema(value_type = Option<Vec<Object>>)]
     calculations: Option<Vec<&'a RawValue>>,
 }
 
@@ -192,7 +195,7 @@ struct BatchRequest<'a> {
     post,
     path = "/v1/thermaliq/calculate/batch",
     tag = "calculations",
-    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    request_body(content = BatchRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Success", body = crate::views::BatchView),
         (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
@@ -302,9 +305,9 @@ fn batch_response(outcomes: Vec<Result<CalculationRecord, ServiceError>>) -> Res
     (StatusCode::CREATED, Json(view)).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RecalculateRequest {
+pub(super) struct RecalculateRequest {
     original_calculation_id: Option<String>,
 }
 
@@ -314,7 +317,7 @@ struct RecalculateRequest {
     post,
     path = "/v1/thermaliq/recalculate",
     tag = "calculations",
-    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    request_body(content = RecalculateRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Success", body = crate::views::CalculationView),
         (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
@@ -572,8 +575,9 @@ pub(super) async fn list(
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CalculationInvalidateRequest)]
 pub(super) struct InvalidateRequest {
     facility_id: Option<String>,
     from: Option<String>,
@@ -588,7 +592,7 @@ pub(super) struct InvalidateRequest {
     post,
     path = "/v1/thermaliq/calculations/invalidate",
     tag = "calculations",
-    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    request_body(content = InvalidateRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Success", body = crate::views::InvalidationView),
         (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),

@@ -51,9 +51,10 @@ pub(super) async fn get_job(
     Ok(axum::Json(JobView::from(&job)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest {
+#[schema(as = RecalculateBatchRequest)]
+pub(super) struct BatchRequest {
     facility_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -68,7 +69,7 @@ struct BatchRequest {
     post,
     path = "/v1/thermaliq/recalculate/batch",
     tag = "jobs",
-    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    request_body(content = BatchRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Success", body = crate::views::AcceptedJobView),
         (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
