@@ -30,7 +30,8 @@ done
 curl -fsS "$base/health" >/dev/null || { cat "$work/server.log"; echo "thermaliq did not start"; exit 1; }
 
 status=0
-timeout 120 schemathesis run "$base/v1/thermaliq/openapi.json" \
+# Run from the temp dir: schemathesis keeps its example database in ./.schemathesis.
+(cd "$work" && timeout 120 schemathesis run "$base/v1/thermaliq/openapi.json" \
   --url "$base" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance \
@@ -39,7 +40,7 @@ timeout 120 schemathesis run "$base/v1/thermaliq/openapi.json" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --request-timeout 10 \
   --exclude-method DELETE \
-  --no-color || status=$?
+  --no-color) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 40 lines)"; tail -n 40 "$work/server.log"
 fi
