@@ -300,7 +300,7 @@ pub struct ErrorBody<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     message: String,
-    /// Each problem names the `field` and the `rule` it broke.
+    /// Each problem: `{"field": JSON path, "problem": the rule it broke}`.
     #[schema(value_type = Vec<Object>)]
     details: &'a [FieldProblem],
 }
