@@ -51,6 +51,11 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     )
 }
 
+/// The OpenAPI 3.1 document of this router (`thermaliq openapi`, the snapshot test).
+pub fn openapi_document() -> String {
+    routes::openapi::document()
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
@@ -66,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::analytics::router())
         .merge(routes::reports::router())
         .merge(routes::ui::router())
+        .merge(routes::openapi::router())
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A body that sends nothing for this long fails to read: 408 (extract.rs).

@@ -309,19 +309,22 @@ pub struct ErrorLogContext {
     pub request_payload: Option<String>,
 }
 
-#[derive(Serialize)]
-struct ErrorEnvelope<'a> {
+/// The body of every error response (docs/API.md "Errors").
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope<'a> {
     error: ErrorBody<'a>,
     request_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     calculation_id: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     message: String,
+    /// Each problem: `{"field": JSON path, "problem": the rule it broke}`.
+    #[schema(value_type = Vec<Object>)]
     details: &'a [FieldProblem],
 }
 

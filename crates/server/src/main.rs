@@ -34,6 +34,8 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Print the OpenAPI 3.1 document (the one served at /v1/thermaliq/openapi.json).
+    Openapi,
     /// Apply database migrations and exit.
     Migrate {
         #[arg(long)]
@@ -334,6 +336,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => token_command(command).await,
+        Command::Openapi => {
+            emit(&thermaliq_server::app::openapi_document());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config {
             command: ConfigCommand::Settings,
         } => {

@@ -41,13 +41,13 @@ struct StoredResult {
     process: Option<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TimePeriodView {
     pub start: String,
     pub end: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvenanceView {
     pub input_hash: String,
     pub output_hash: String,
@@ -58,7 +58,7 @@ pub struct ProvenanceView {
 }
 
 /// One calculation (DESIGN.md §4): `GET /calculations/{id}` and the `201` of `POST /calculate`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CalculationView {
     pub calculation_id: String,
     pub status: String,
@@ -132,7 +132,7 @@ impl From<&CalculationRecord> for CalculationView {
 }
 
 /// One row of `GET /calculations`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CalculationSummaryView {
     pub calculation_id: String,
     pub facility_id: String,
@@ -168,7 +168,7 @@ impl From<&CalculationRecord> for CalculationSummaryView {
 }
 
 /// A page of `GET /calculations`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CalculationListView {
     pub count: usize,
     pub calculations: Vec<CalculationSummaryView>,
@@ -176,7 +176,7 @@ pub struct CalculationListView {
 }
 
 /// `POST /calculations/invalidate`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvalidationView {
     pub invalidated: usize,
     pub calculation_ids: Vec<String>,
@@ -184,9 +184,10 @@ pub struct InvalidationView {
 }
 
 /// `GET /calculations/{id}/verify`: the verification report and the row it checked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VerificationView {
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub report: thermaliq_core::verify::VerificationReport,
     pub calculation_id: String,
     pub status: String,
@@ -195,7 +196,7 @@ pub struct VerificationView {
 }
 
 /// A job (`GET /jobs/{id}`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub job_id: String,
     pub kind: String,
@@ -239,7 +240,7 @@ impl From<&JobRecord> for JobView {
 }
 
 /// The `202 Accepted` body of queued work.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AcceptedJobView {
     pub job_id: String,
     pub kind: String,
@@ -273,18 +274,19 @@ impl From<&JobRecord> for AcceptedJobView {
 }
 
 /// The error object of one failed batch item (the same shape as an error response's `error`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemErrorView {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub message: String,
+    #[schema(value_type = Vec<Object>)]
     pub details: Vec<FieldProblem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calculation_id: Option<String>,
 }
 
 /// One item of `POST /calculate/batch`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum BatchItemView {
     Stored {
@@ -300,7 +302,7 @@ pub enum BatchItemView {
 }
 
 /// `POST /calculate/batch`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchView {
     pub count: usize,
     pub stored: usize,
@@ -309,7 +311,7 @@ pub struct BatchView {
 }
 
 /// `GET /admin/cache/stats`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CacheStatsView {
     pub backend: &'static str,
     pub redis_healthy: Option<bool>,
@@ -323,7 +325,7 @@ pub struct CacheStatsView {
 }
 
 /// `POST /admin/cache/invalidate`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CacheInvalidationView {
     /// The pattern as requested (`*` with `all: true`).
     pub pattern: String,
@@ -338,7 +340,7 @@ pub struct CacheInvalidationView {
 
 /// One API token as `GET /admin/tokens` and `thermaliq token list` show it:
 /// never the token or its hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub token_id: String,
     pub name: String,
@@ -364,13 +366,13 @@ impl TokenView {
 }
 
 /// `GET /admin/tokens`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenListView {
     pub tokens: Vec<TokenView>,
 }
 
 /// `POST /admin/tokens`: the token itself, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenCreatedView {
     #[serde(flatten)]
     pub info: TokenView,
@@ -378,7 +380,7 @@ pub struct TokenCreatedView {
 }
 
 /// `DELETE /admin/tokens/{name}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenRevokedView {
     pub name: String,
     pub revoked: bool,

@@ -39,7 +39,20 @@ pub fn router() -> Router<AppState> {
         .route("/v1/thermaliq/admin/tokens/{name}", delete(revoke_token))
 }
 
-async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/admin/cache/stats",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Success", body = crate::views::CacheStatsView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn stats(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
     caller.require(Scope::Admin)?;
     let s = state.cache.status();
     let lookups = s.hits + s.misses;
@@ -57,8 +70,9 @@ async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Response
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CacheInvalidateRequest)]
 pub struct InvalidateRequest {
     pub pattern: Option<String>,
     /// Must be `true` for `*` (every ThermalIQ namespace).
@@ -99,7 +113,18 @@ pub fn invalidation_patterns(req: &InvalidateRequest) -> Result<Vec<String>, Api
     Ok(vec![pattern.to_owned()])
 }
 
-async fn invalidate(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/admin/cache/invalidate",
+    tag = "admin",
+    request_body(content = InvalidateRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = crate::views::CacheInvalidationView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn invalidate(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
@@ -129,7 +154,20 @@ async fn invalidate(
     .into_response())
 }
 
-async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/admin/tokens",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Success", body = crate::views::TokenListView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
     caller.require(Scope::Admin)?;
     let now = OffsetDateTime::now_utc();
     let tokens = tokens::list(state.store.as_ref()).await?;
@@ -139,15 +177,28 @@ async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Re
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     pub name: String,
+    /// `read`, `calculate` or `admin`.
+    #[schema(value_type = String)]
     pub scope: Scope,
     pub expires_in_days: Option<u32>,
 }
 
-async fn create_token(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/admin/tokens",
+    tag = "admin",
+    request_body(content = CreateTokenRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Success", body = crate::views::TokenCreatedView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
@@ -179,7 +230,18 @@ async fn create_token(
         .into_response())
 }
 
-async fn revoke_token(
+#[utoipa::path(
+    delete,
+    path = "/v1/thermaliq/admin/tokens/{name}",
+    tag = "admin",
+    params(("name" = String, Path, description = "Token name")),
+    responses(
+        (status = 200, description = "Success", body = crate::views::TokenRevokedView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,

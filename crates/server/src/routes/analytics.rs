@@ -95,7 +95,18 @@ fn options(p: &std::collections::BTreeMap<&str, &str>) -> Result<BenchmarkOption
 
 const BENCHMARK_PARAMS: [&str; 3] = ["process_type", "fuel", "capacity_kw"];
 
-async fn calculation_benchmark_handler(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/calculations/{id}/benchmark",
+    tag = "analytics",
+    params(("id" = String, Path, description = "Identifier")),
+    responses(
+        (status = 200, description = "Success", body = crate::views::analytics::BenchmarkView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn calculation_benchmark_handler(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -107,7 +118,18 @@ async fn calculation_benchmark_handler(
     Ok(Json(BenchmarkView::from(report)).into_response())
 }
 
-async fn facility_benchmark_handler(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/facilities/{id}/benchmark",
+    tag = "analytics",
+    params(("id" = String, Path, description = "Identifier"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("process_type" = Option<String>, Query), ("fuel" = Option<String>, Query), ("capacity_kw" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = crate::views::analytics::BenchmarkView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn facility_benchmark_handler(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -123,7 +145,18 @@ async fn facility_benchmark_handler(
     Ok(Json(BenchmarkView::from(report)).into_response())
 }
 
-async fn efficiency(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/facilities/{id}/efficiency",
+    tag = "analytics",
+    params(("id" = String, Path, description = "Identifier"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("interval" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = crate::views::analytics::EfficiencyView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn efficiency(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -141,7 +174,19 @@ async fn efficiency(
     Ok(Json(EfficiencyView::from(report)).into_response())
 }
 
-async fn baselines(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/facilities/{id}/baselines",
+    tag = "analytics",
+    params(("id" = String, Path, description = "Identifier")),
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Success", body = crate::views::analytics::BaselineView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn baselines(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -152,7 +197,18 @@ async fn baselines(
     Ok((StatusCode::CREATED, Json(BaselineView::from(doc))).into_response())
 }
 
-async fn performance(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/facilities/{id}/baselines/{name}/performance",
+    tag = "analytics",
+    params(("id" = String, Path, description = "Identifier"), ("name" = String, Path, description = "Baseline name"), ("from" = Option<String>, Query), ("to" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = crate::views::analytics::PerformanceView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn performance(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, name)): Path<(String, String)>,

@@ -73,7 +73,19 @@ fn asynchronous(params: &[(String, String)]) -> Result<bool, ApiError> {
 
 /// `POST /calculate`. `?async=true` validates now, queues the calculation and
 /// answers `202` with the job's URL. `Idempotency-Key` dedupes client retries.
-async fn calculate_one(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/calculate",
+    tag = "calculations",
+    params(("async" = Option<String>, Query)),
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Success", body = crate::views::CalculationView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn calculate_one(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -144,17 +156,31 @@ fn with_payload(outcome: Result<Response, ApiError>, body: &[u8]) -> Response {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest<'a> {
+#[schema(as = CalculateBatchRequest)]
+pub(super) struct BatchRequest<'a> {
+    /// Each item is a `POST /calculate` body.
     #[serde(borrow)]
+    #[schema(value_type = Option<Vec<Object>>)]
     calculations: Option<Vec<&'a RawValue>>,
 }
 
 /// `POST /calculate/batch {"calculations": [<calculate request>, …]}`: each
 /// item validated and computed on its own, every row stored through the
 /// group commit; `201` with one result per item in request order.
-async fn batch(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/calculate/batch",
+    tag = "calculations",
+    request_body(content = BatchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = crate::views::BatchView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn batch(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -257,15 +283,26 @@ fn batch_response(outcomes: Vec<Result<CalculationRecord, ServiceError>>) -> Res
     (StatusCode::CREATED, Json(view)).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RecalculateRequest {
+pub(super) struct RecalculateRequest {
     original_calculation_id: Option<String>,
 }
 
 /// `POST /recalculate`: the stored request, through today's engine and
 /// settings, as a new calculation that names the original.
-async fn recalculate(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/recalculate",
+    tag = "calculations",
+    request_body(content = RecalculateRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Success", body = crate::views::CalculationView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn recalculate(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -296,7 +333,18 @@ async fn recalculate(
     .await
 }
 
-async fn get_one(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/calculations/{id}",
+    tag = "calculations",
+    params(("id" = String, Path, description = "Identifier"), ("uncertainty" = Option<String>, Query), ("samples" = Option<String>, Query), ("seed" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = crate::views::CalculationView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -331,7 +379,18 @@ async fn get_one(
 }
 
 /// `GET /calculations/{id}/verify`.
-async fn verify(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/calculations/{id}/verify",
+    tag = "calculations",
+    params(("id" = String, Path, description = "Identifier")),
+    responses(
+        (status = 200, description = "Success", body = crate::views::VerificationView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn verify(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -426,7 +485,18 @@ fn list_query(params: &[(String, String)]) -> Result<(CalculationQuery, bool), A
 }
 
 /// `GET /calculations?facility_id=&status=&from=&to=&limit=&cursor=&format=`.
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/calculations",
+    tag = "calculations",
+    params(("status" = Option<String>, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("limit" = Option<String>, Query), ("cursor" = Option<String>, Query), ("format" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = crate::views::CalculationListView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<Vec<(String, String)>>,
@@ -467,9 +537,10 @@ async fn list(
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InvalidateRequest {
+#[schema(as = CalculationInvalidateRequest)]
+pub(super) struct InvalidateRequest {
     facility_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -479,7 +550,18 @@ struct InvalidateRequest {
 /// `POST /calculations/invalidate`: marks calculations created in
 /// `[from, to)` (optionally of one facility) `invalid` with a reason, as the
 /// runbook's recalculate-after-fix procedure does by SQL.
-async fn invalidate(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/calculations/invalidate",
+    tag = "calculations",
+    request_body(content = InvalidateRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = crate::views::InvalidationView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn invalidate(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(req): JsonBody<InvalidateRequest>,
@@ -514,7 +596,18 @@ const DEFAULT_DISCOUNT_RATE: &str = "0.08";
 const DEFAULT_HORIZON_YEARS: u32 = 10;
 
 /// `GET /calculations/{id}/opportunities?fuel_price_per_mwh=&currency=&operating_hours_per_year=&discount_rate=&horizon_years=&target_o2_pct_dry=`.
-async fn opportunities(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/calculations/{id}/opportunities",
+    tag = "calculations",
+    params(("id" = String, Path, description = "Identifier"), ("fuel_price_per_mwh" = Option<String>, Query), ("currency" = Option<String>, Query), ("operating_hours_per_year" = Option<String>, Query), ("discount_rate" = Option<String>, Query), ("horizon_years" = Option<String>, Query), ("target_o2_pct_dry" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn opportunities(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

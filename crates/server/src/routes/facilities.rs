@@ -85,7 +85,18 @@ async fn save(
 }
 
 /// `POST /facilities`: creates; an existing id is a 409 (use PUT to replace).
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/facilities",
+    tag = "facilities",
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
@@ -112,7 +123,19 @@ async fn create(
 }
 
 /// `PUT /facilities/{id}`: creates or replaces.
-async fn replace(
+#[utoipa::path(
+    put,
+    path = "/v1/thermaliq/facilities/{id}",
+    tag = "facilities",
+    params(("id" = String, Path, description = "Identifier")),
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn replace(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -137,7 +160,18 @@ async fn replace(
     Ok((status, axum::Json(view(&stored))).into_response())
 }
 
-async fn get_one(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/facilities/{id}",
+    tag = "facilities",
+    params(("id" = String, Path, description = "Identifier")),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -151,7 +185,18 @@ async fn get_one(
     Ok(axum::Json(view(&rec)).into_response())
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/facilities",
+    tag = "facilities",
+    params(("limit" = Option<String>, Query), ("cursor" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<Vec<(String, String)>>,
@@ -195,7 +240,19 @@ async fn list(
 /// row is reported with its row number. Idempotent on (facility, tag,
 /// timestamp): a re-sent batch counts once; rows flagged `correction`
 /// replace the stored value and are audited.
-async fn ingest(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/facilities/{id}/readings",
+    tag = "facilities",
+    params(("id" = String, Path, description = "Identifier")),
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn ingest(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

@@ -19,7 +19,18 @@ pub fn router() -> Router<AppState> {
 
 /// Liveness: the process answers. It does not touch the store, so a database
 /// outage does not make Kubernetes restart healthy pods.
-async fn health() -> impl IntoResponse {
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/health",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn health() -> impl IntoResponse {
     axum::Json(json!({
         "status": "ok",
         "service": "thermaliq",
@@ -31,7 +42,18 @@ async fn health() -> impl IntoResponse {
 /// Readiness: the store answers (migrations ran when it was opened).
 /// A Redis outage does not make the replica unready (it serves from its
 /// in-process cache) but is reported under `checks.cache`.
-async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let backend = state.store.backend();
     let redis_ok = state.cache.ping().await;
     let cache = json!({
@@ -62,7 +84,18 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     state
         .metrics
         .database_connections_active

@@ -26,7 +26,18 @@ pub fn router() -> Router<AppState> {
         .route("/v1/thermaliq/recalculate/batch", post(recalculate_batch))
 }
 
-async fn get_job(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/jobs/{id}",
+    tag = "jobs",
+    params(("id" = String, Path, description = "Identifier")),
+    responses(
+        (status = 200, description = "Success", body = crate::views::JobView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn get_job(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -40,9 +51,10 @@ async fn get_job(
     Ok(axum::Json(JobView::from(&job)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest {
+#[schema(as = RecalculateBatchRequest)]
+pub(super) struct BatchRequest {
     facility_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -53,7 +65,18 @@ struct BatchRequest {
 /// `POST /recalculate/batch {"facility_id"?, "from", "to", "invalidate_reason"?}`:
 /// one job that (optionally) invalidates the calculations created in
 /// `[from, to)` and enqueues a recalculation of each.
-async fn recalculate_batch(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/recalculate/batch",
+    tag = "jobs",
+    request_body(content = BatchRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Success", body = crate::views::AcceptedJobView),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn recalculate_batch(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,

@@ -23,7 +23,18 @@ struct CheckQuery {
     facility_id: Option<String>,
 }
 
-async fn check(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/admin/meters/check",
+    tag = "admin",
+    params(("facility_id" = String, Query, description = "The facility whose energy-meter sources are tested")),
+    responses(
+        (status = 200, description = "Each source's connectivity and credentials (the service's meters check report)", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn check(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<CheckQuery>, QueryRejection>,

@@ -7,6 +7,7 @@ pub mod facilities;
 pub mod health;
 pub mod jobs;
 pub mod meters;
+pub mod openapi;
 pub mod physics;
 pub mod reports;
 pub mod sankey;

@@ -24,7 +24,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /steam?pressure_mpa=3&temperature_k=300` (or bar/kPa, °C, h, s, x, saturated).
-async fn steam(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/steam",
+    tag = "physics",
+    params(("pressure_kpa" = Option<String>, Query), ("temperature_c" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn steam(
     caller: Caller,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -35,7 +46,18 @@ async fn steam(
 }
 
 /// `POST /combustion`: the combustion losses of a fuel at measured flue-gas conditions.
-async fn combustion(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/combustion",
+    tag = "physics",
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn combustion(
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

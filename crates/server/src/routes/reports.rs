@@ -180,8 +180,9 @@ async fn facility(
 }
 
 macro_rules! handler {
-    ($name:ident, $inner:ident, $format:expr) => {
-        async fn $name(
+    ($(#[$meta:meta])* $name:ident, $inner:ident, $format:expr) => {
+        $(#[$meta])*
+        pub(super) async fn $name(
             state: State<AppState>,
             caller: Caller,
             id: Path<String>,
@@ -192,7 +193,67 @@ macro_rules! handler {
     };
 }
 
-handler!(calculation_pdf, calculation, ReportFormat::Pdf);
-handler!(calculation_html, calculation, ReportFormat::Html);
-handler!(facility_pdf, facility, ReportFormat::Pdf);
-handler!(facility_html, facility, ReportFormat::Html);
+handler!(
+    #[utoipa::path(
+        get,
+        path = "/v1/thermaliq/calculations/{id}/report.pdf",
+        tag = "reports",
+        params(("id" = String, Path, description = "Identifier"), ("currency" = Option<String>, Query)),
+        responses(
+            (status = 200, description = "The report", content_type = "application/pdf"),
+            (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+            (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+        )
+    )]
+    calculation_pdf,
+    calculation,
+    ReportFormat::Pdf
+);
+handler!(
+    #[utoipa::path(
+        get,
+        path = "/v1/thermaliq/calculations/{id}/report.html",
+        tag = "reports",
+        params(("id" = String, Path, description = "Identifier"), ("currency" = Option<String>, Query)),
+        responses(
+            (status = 200, description = "The report", body = String, content_type = "text/html"),
+            (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+            (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+        )
+    )]
+    calculation_html,
+    calculation,
+    ReportFormat::Html
+);
+handler!(
+    #[utoipa::path(
+        get,
+        path = "/v1/thermaliq/facilities/{id}/report.pdf",
+        tag = "reports",
+        params(("id" = String, Path, description = "Identifier"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("currency" = Option<String>, Query)),
+        responses(
+            (status = 200, description = "The report", content_type = "application/pdf"),
+            (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+            (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+        )
+    )]
+    facility_pdf,
+    facility,
+    ReportFormat::Pdf
+);
+handler!(
+    #[utoipa::path(
+        get,
+        path = "/v1/thermaliq/facilities/{id}/report.html",
+        tag = "reports",
+        params(("id" = String, Path, description = "Identifier"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("currency" = Option<String>, Query)),
+        responses(
+            (status = 200, description = "The report", body = String, content_type = "text/html"),
+            (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+            (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+        )
+    )]
+    facility_html,
+    facility,
+    ReportFormat::Html
+);

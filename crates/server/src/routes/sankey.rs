@@ -176,7 +176,18 @@ fn error_summary(err: &ApiError) -> Value {
     json!({"type": err.error_type(), "status": err.status().as_u16(), "details": details})
 }
 
-async fn calculation_sankey(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/calculations/{id}/sankey",
+    tag = "sankey",
+    params(("id" = String, Path, description = "Identifier"), ("format" = Option<String>, Query), ("energy" = Option<String>, Query), ("exergy" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn calculation_sankey(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -220,7 +231,19 @@ async fn calculation_sankey(
 }
 
 /// `POST /sankey`: an ad-hoc flow graph, rendered and not stored.
-async fn adhoc_sankey(
+#[utoipa::path(
+    post,
+    path = "/v1/thermaliq/sankey",
+    tag = "sankey",
+    params(("format" = Option<String>, Query)),
+    request_body(content = Object, description = "JSON document; see docs/API.md", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn adhoc_sankey(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<Vec<(String, String)>>,
@@ -238,7 +261,18 @@ async fn adhoc_sankey(
 }
 
 /// `GET /sankey/jobs/{job_id}`: 202 while rendering, then the diagram (or its error).
-async fn sankey_job(
+#[utoipa::path(
+    get,
+    path = "/v1/thermaliq/sankey/jobs/{job_id}",
+    tag = "sankey",
+    params(("job_id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "Success", body = Object),
+        (status = "4XX", description = "Refused: the error names the field and the rule", body = crate::error::ErrorEnvelope),
+        (status = "5XX", description = "Server or dependency failure", body = crate::error::ErrorEnvelope),
+    )
+)]
+pub(super) async fn sankey_job(
     State(state): State<AppState>,
     caller: Caller,
     Path(job_id): Path<String>,

@@ -41,6 +41,9 @@ const ASSETS: &[(&str, &str, &str)] = assets![
     "js/pages/new.js" => "text/javascript; charset=utf-8",
     "js/pages/upload.js" => "text/javascript; charset=utf-8",
     "favicon.svg" => "image/svg+xml",
+    // The browsable API page (routes/openapi.rs serves the document it reads).
+    "api.html" => "text/html; charset=utf-8",
+    "js/api-docs.js" => "text/javascript; charset=utf-8",
 ];
 
 fn etags() -> &'static [String] {

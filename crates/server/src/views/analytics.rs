@@ -18,13 +18,13 @@ use crate::service::analytics::data::EnergySide;
 use crate::service::analytics::interval_name;
 use crate::service::analytics::trend::EfficiencyReport;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RangeView {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FleetView {
     pub process_type: String,
     /// The window the peers' efficiencies are taken over.
@@ -32,11 +32,12 @@ pub struct FleetView {
     /// Fewer peers than this: every statistic is withheld.
     pub min_peers: usize,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub statistics: FleetStatistics,
 }
 
 /// `GET /calculations/{id}/benchmark` and `GET /facilities/{id}/benchmark`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BenchmarkView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calculation_id: Option<String>,
@@ -50,6 +51,7 @@ pub struct BenchmarkView {
     pub capacity_source: &'static str,
     /// Useful output a year at the period's mean load.
     pub annual_output_kwh: Option<f64>,
+    #[schema(value_type = Vec<Object>)]
     pub references: Vec<ReferenceGap>,
     pub fleet: FleetView,
 }
@@ -83,7 +85,7 @@ impl From<BenchmarkReport> for BenchmarkView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EfficiencyPointView {
     pub start: String,
     pub efficiency_pct: f64,
@@ -94,7 +96,7 @@ pub struct EfficiencyPointView {
     pub rolling_mean: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrendSettingsView {
     pub rolling_window: usize,
     pub min_segment_len: usize,
@@ -103,14 +105,16 @@ pub struct TrendSettingsView {
 }
 
 /// `GET /facilities/{id}/efficiency`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EfficiencyView {
     pub facility_id: String,
     pub period: RangeView,
     pub interval: &'static str,
     pub series: Vec<EfficiencyPointView>,
     /// `null` with fewer than 3 intervals.
+    #[schema(value_type = Option<Object>)]
     pub trend: Option<LinearTrend>,
+    #[schema(value_type = Vec<Object>)]
     pub change_points: Vec<ChangePoint>,
     pub degradation: bool,
     pub settings: TrendSettingsView,
@@ -154,18 +158,22 @@ impl From<EfficiencyReport> for EfficiencyView {
 }
 
 /// `POST /facilities/{id}/baselines` (201).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BaselineView {
     pub name: String,
     pub facility_id: String,
     pub period: RangeView,
     pub interval: String,
+    #[schema(value_type = Object)]
     pub energy: EnergySide,
     pub variables: Vec<String>,
     /// How the model was chosen: `best_valid` or `requested`.
     pub chosen: String,
+    #[schema(value_type = Object)]
     pub model: OlsFit,
+    #[schema(value_type = Vec<Object>)]
     pub models: Vec<OlsFit>,
+    #[schema(value_type = Vec<Object>)]
     pub skipped: Vec<SkippedModel>,
     pub intervals_used: usize,
     pub intervals_left_out: usize,
@@ -198,7 +206,7 @@ impl From<BaselineDocument> for BaselineView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PerformanceIntervalView {
     pub start: String,
     pub expected: f64,
@@ -212,11 +220,12 @@ pub struct PerformanceIntervalView {
 }
 
 /// `GET /facilities/{id}/baselines/{name}/performance`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PerformanceView {
     pub facility_id: String,
     pub baseline: String,
     pub model: String,
+    #[schema(value_type = Object)]
     pub energy: EnergySide,
     pub interval: String,
     pub baseline_period: RangeView,
@@ -270,7 +279,7 @@ impl From<PerformanceReport> for PerformanceView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContributionView {
     pub input: String,
     pub share_of_variance: f64,
@@ -280,7 +289,7 @@ pub struct ContributionView {
 }
 
 /// The `uncertainty` of one efficiency method of a calculation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EfficiencyUncertaintyView {
     /// `input_output` or `heat_loss`.
     pub efficiency_method: String,
@@ -293,6 +302,7 @@ pub struct EfficiencyUncertaintyView {
     pub standard_uncertainty_points: Option<f64>,
     pub coverage: f64,
     /// `taylor` or `monte_carlo`.
+    #[schema(value_type = Object)]
     pub method: PropagationMethod,
     pub coverage_factor: Option<f64>,
     /// Taylor: largest share first.

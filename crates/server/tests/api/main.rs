@@ -16,6 +16,7 @@ mod listing;
 mod logs;
 mod meter_double;
 mod meters;
+mod openapi;
 mod operations;
 mod opportunities;
 mod physics;
