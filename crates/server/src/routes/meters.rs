@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize)]
-struct CheckQuery {
+pub(super) struct CheckQuery {
     facility_id: Option<String>,
 }
 

@@ -19,10 +19,15 @@ pub async fn calculation_report_with_benchmark(
     calculation_id: &str,
     options: &ReportOptions,
 ) -> Result<Report, ServiceError> {
-    let mut report =
-        calculation_report(state.store.as_ref(), &state.settings, calculation_id, options).await?;
-    let benchmark =
-        calculation_benchmark(state, calculation_id, BenchmarkOptions::default()).await;
+    let mut report = calculation_report(
+        state.store.as_ref(),
+        &state.settings,
+        calculation_id,
+        options,
+    )
+    .await?;
+    let options = process_of(state, calculation_id).await;
+    let benchmark = calculation_benchmark(state, calculation_id, options).await;
     insert_after_efficiency(&mut report, section(benchmark));
     Ok(report)
 }
@@ -48,6 +53,30 @@ pub async fn facility_report_with_benchmark(
     Ok(report)
 }
 
+/// The process type and fuel of a process calculation, from its canonical
+/// input: what the benchmark takes when the facility has no stored
+/// configuration (the facility's configuration still wins where it has one).
+async fn process_of(state: &AppState, calculation_id: &str) -> BenchmarkOptions {
+    let mut options = BenchmarkOptions::default();
+    let Ok(record) = super::lifecycle::load(state, calculation_id).await else {
+        return options;
+    };
+    if let Ok(Some(_)) = state.store.get_facility(&record.facility_id).await {
+        return options;
+    }
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&record.canonical_input) else {
+        return options;
+    };
+    let text = |pointer: &str| {
+        doc.pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    options.process_type = text("/input/process/type");
+    options.fuel = text("/input/process/fuel/name");
+    options
+}
+
 fn insert_after_efficiency(report: &mut Report, section: Section) {
     let at = report
         .sections
@@ -69,19 +98,24 @@ fn section(outcome: Result<BenchmarkReport, ServiceError>) -> Section {
             // A refusal says why; any other failure only that there is none
             // (its cause goes to the log, never into a document).
             let why = match &err {
-                ServiceError::Invalid(_) | ServiceError::Unprocessable(_) | ServiceError::NotFound(_) => {
-                    err.to_string()
-                }
+                ServiceError::Invalid(_)
+                | ServiceError::Unprocessable(_)
+                | ServiceError::NotFound(_) => err.to_string(),
                 other => {
                     tracing::warn!(error = %other, "Report benchmark not available");
                     "the benchmark could not be computed".to_owned()
                 }
             };
-            return section.with(Block::Paragraph(format!("No benchmark for this subject: {why}.")));
+            return section.with(Block::Paragraph(format!(
+                "No benchmark for this subject: {why}."
+            )));
         }
     };
     let mut section = section.with(Block::Facts(vec![
-        ("Efficiency".to_owned(), format!("{:.2} %", b.efficiency_pct)),
+        (
+            "Efficiency".to_owned(),
+            format!("{:.2} %", b.efficiency_pct),
+        ),
         ("Process type".to_owned(), b.process_type.clone()),
         (
             "Fuel".to_owned(),
@@ -94,9 +128,16 @@ fn section(outcome: Result<BenchmarkReport, ServiceError>) -> Section {
         ));
     } else {
         section = section.with(Block::Table {
-            head: ["Reference", "Level", "Efficiency %", "Gap (points)", "Gap kWh/year", "Source"]
-                .map(str::to_owned)
-                .to_vec(),
+            head: [
+                "Reference",
+                "Level",
+                "Efficiency %",
+                "Gap (points)",
+                "Gap kWh/year",
+                "Source",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             rows: b
                 .references
                 .iter()
