@@ -54,15 +54,20 @@ pub fn to_canonical_vec_with_member<T: Serialize + ?Sized>(
     value: &T,
     member: Option<&'static str>,
 ) -> Result<(Vec<u8>, Option<Range<usize>>)> {
+    to_canonical_document(value, None, member)
+}
+
+/// [`to_canonical_vec_with_member`] with one more top-level member `extra`
+/// (e.g. `schema_version`) added to the object `value` writes, in its key
+/// place: the same bytes as a wrapper with `#[serde(flatten)]`, without the
+/// flattening's map and sort.
+pub fn to_canonical_document<T: Serialize + ?Sized>(
+    value: &T,
+    extra: Option<(&'static str, u64)>,
+    member: Option<&'static str>,
+) -> Result<(Vec<u8>, Option<Range<usize>>)> {
     let mut out = Vec::with_capacity(2048);
-    let mut scratch = Scratch {
-        members: Vec::with_capacity(32),
-        body: Vec::new(),
-        depth: 0,
-        watch: member,
-        watched: None,
-        reordered: 0,
-    };
+    let mut scratch = Scratch::new(member, extra);
     value.serialize(Canonical {
         out: &mut out,
         scratch: &mut scratch,
@@ -73,16 +78,12 @@ pub fn to_canonical_vec_with_member<T: Serialize + ?Sized>(
 /// How many objects of `value` arrive out of key order and must be sorted
 /// (the sealed types declare their fields in key order so that this is ~0).
 #[cfg(test)]
-pub(crate) fn objects_reordered<T: Serialize + ?Sized>(value: &T) -> usize {
+pub(crate) fn objects_reordered<T: Serialize + ?Sized>(
+    value: &T,
+    extra: Option<(&'static str, u64)>,
+) -> usize {
     let mut out = Vec::new();
-    let mut scratch = Scratch {
-        members: Vec::new(),
-        body: Vec::new(),
-        depth: 0,
-        watch: None,
-        watched: None,
-        reordered: 0,
-    };
+    let mut scratch = Scratch::new(None, extra);
     value
         .serialize(Canonical {
             out: &mut out,
@@ -106,6 +107,22 @@ struct Scratch {
     watched: Option<Range<usize>>,
     /// Objects that had to be put in key order.
     reordered: usize,
+    /// A top-level member still to be added (see [`to_canonical_document`]).
+    extra: Option<(&'static str, u64)>,
+}
+
+impl Scratch {
+    fn new(watch: Option<&'static str>, extra: Option<(&'static str, u64)>) -> Scratch {
+        Scratch {
+            members: Vec::with_capacity(32),
+            body: Vec::new(),
+            depth: 0,
+            watch,
+            watched: None,
+            reordered: 0,
+            extra,
+        }
+    }
 }
 
 /// One written member: its key, where it starts (at its key) and ends in the
@@ -274,13 +291,38 @@ impl<'a> Object<'a> {
         Ok(())
     }
 
+    /// Whether this is the document's top-level object (not a variant's).
+    fn top_level(&self) -> bool {
+        self.scratch.depth == 1 && !self.variant
+    }
+
+    /// Adds the pending extra member here if its key comes before `key`
+    /// (`None`: at the end).
+    fn inject_before(&mut self, key: Option<&str>) -> Result<()> {
+        if !self.top_level() {
+            return Ok(());
+        }
+        let Some((name, value)) = self.scratch.extra else {
+            return Ok(());
+        };
+        if key.is_some_and(|k| k.as_bytes() <= name.as_bytes()) {
+            return Ok(());
+        }
+        self.scratch.extra = None;
+        let start = self.begin_member();
+        write_str(self.out, name)?;
+        self.value(Key::Field(name), start, &value)
+    }
+
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.inject_before(Some(key))?;
         let start = self.begin_member();
         write_str(self.out, key)?;
         self.value(Key::Field(key), start, value)
     }
 
-    fn finish(self) -> Result<()> {
+    fn finish(mut self) -> Result<()> {
+        self.inject_before(None)?;
         let Object {
             out,
             scratch,
@@ -871,6 +913,24 @@ mod tests {
         fn the_word_escape_check_is_the_byte_check(s in "[\"\\\\\u{0}-\u{7f}é€😀]{0,40}") {
             let bytewise = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
             prop_assert_eq!(needs_escape(&s), bytewise);
+        }
+    }
+
+    proptest! {
+        /// An injected top-level member gives the bytes of the same object
+        /// holding it, for maps (any key order) and structs alike.
+        #[test]
+        fn an_injected_member_takes_its_key_place(
+            map in prop::collection::btree_map("[a-z_]{1,8}", arb_json(), 0..8),
+            name in prop::sample::select(vec!["a", "m", "schema_version", "zz"]),
+            n in any::<u32>(),
+        ) {
+            prop_assume!(!map.contains_key(name));
+            let object = Value::Object(map.clone().into_iter().collect());
+            let mut with = map.clone();
+            with.insert(name.to_owned(), Value::from(n));
+            let (doc, _) = to_canonical_document(&object, Some((name, u64::from(n))), None).unwrap();
+            prop_assert_eq!(String::from_utf8(doc).unwrap(), via_value_tree(&Value::Object(with.into_iter().collect())));
         }
     }
 

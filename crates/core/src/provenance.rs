@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::canonical::{to_canonical_vec, to_canonical_vec_with_member};
+use crate::canonical::{to_canonical_document, to_canonical_vec};
 use crate::engine::{CalculationResult, evaluate};
 use crate::request::NormalizedInput;
 use crate::settings::EngineSettings;
@@ -52,7 +52,10 @@ struct CanonicalInputRef<'a> {
     settings: &'a EngineSettings,
 }
 
-/// The stored result document: the engine result plus its schema version.
+/// The stored result document as one type: the engine result plus its
+/// schema version (sealing injects the version instead; the test holds the
+/// two to the same bytes).
+#[cfg(test)]
 #[derive(Serialize)]
 struct ResultDocument<'a> {
     #[serde(skip_serializing_if = "is_first_schema")]
@@ -94,14 +97,12 @@ pub fn seal_in_schema(
     // The flows are a top-level member of the result document, and the
     // canonical form is compositional: their canonical form is that member's
     // value, so it is cut out rather than written a second time.
-    let (canonical_result, flows) = to_canonical_vec_with_member(
-        &ResultDocument {
-            schema_version,
-            result: &result,
-        },
-        Some("energy_flows"),
-    )
-    .expect("plain data serialises to canonical JSON");
+    // `schema_version` joins the result's own members in its key place,
+    // as the flattened `ResultDocument` would write it.
+    let extra =
+        (schema_version != FIRST_SCHEMA).then_some(("schema_version", u64::from(schema_version)));
+    let (canonical_result, flows) = to_canonical_document(&result, extra, Some("energy_flows"))
+        .expect("plain data serialises to canonical JSON");
     let canonical_energy_flows = match flows {
         Some(range) => utf8(canonical_result[range].to_vec()),
         None => canonical_json(&result.energy_flows),
@@ -159,8 +160,7 @@ mod tests {
 
     /// The sealed types declare their fields in key order, so sealing copies
     /// each object once instead of sorting it (a third of the engine call
-    /// before). Only the result document's top level is sorted, where
-    /// `schema_version` joins the flattened result.
+    /// before); `schema_version` is injected in its key place.
     #[test]
     fn sealed_documents_arrive_in_key_order() {
         let body = r#"{"facility_id":"F","time_period":{"start":"2025-11-01T00:00:00Z","end":"2025-11-01T01:00:00Z"},
@@ -172,14 +172,22 @@ mod tests {
             input: &req.input,
             settings: &settings,
         };
-        assert_eq!(crate::canonical::objects_reordered(&input), 0);
+        assert_eq!(crate::canonical::objects_reordered(&input, None), 0);
         let result = evaluate(&req.input, &settings);
-        assert_eq!(crate::canonical::objects_reordered(&result), 0);
+        let extra = Some(("schema_version", u64::from(SCHEMA_VERSION)));
+        assert_eq!(crate::canonical::objects_reordered(&result, extra), 0);
+        // The injected member gives the flattened wrapper's bytes.
         let document = ResultDocument {
             schema_version: SCHEMA_VERSION,
             result: &result,
         };
-        assert_eq!(crate::canonical::objects_reordered(&document), 1);
+        assert_eq!(crate::canonical::objects_reordered(&document, None), 1);
+        assert_eq!(
+            crate::canonical::to_canonical_document(&result, extra, None)
+                .unwrap()
+                .0,
+            to_canonical_vec(&document).unwrap()
+        );
     }
 
     #[test]
