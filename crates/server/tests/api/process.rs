@@ -257,16 +257,39 @@ fn generated_bootstrap_token_is_written_owner_only_and_works() {
         .trim()
         .to_owned();
     assert!(token.starts_with("tiq_") && token.len() == 68);
+    // The file is written before the line that points at it is logged: read
+    // the log until that line (or the deadline) before stopping the server,
+    // or a kill right after the file appears loses the line.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut out = String::new();
+    while !out.contains("admin.token") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            Err(_) => break,
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
-    let mut out = String::new();
-    use std::io::Read;
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     assert!(!out.contains(&token), "the generated token reached the log");
     assert!(
         out.contains("admin.token"),
