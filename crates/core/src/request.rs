@@ -360,13 +360,14 @@ fn validate(dto: RequestDto) -> Result<ValidatedRequest, CoreError> {
         losses.as_ref(),
         &mut problems,
     );
-    let process_doc = process.as_ref().and_then(|p| serde_json::to_value(p).ok());
-    for (i, u) in dto
-        .uncertainties
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-    {
+    let stated = dto.uncertainties.unwrap_or_default();
+    // The process block as a JSON tree, only when an uncertainty must be
+    // located in it (every process request paid for the tree before).
+    let process_doc = process
+        .as_ref()
+        .filter(|_| !stated.is_empty())
+        .and_then(|p| serde_json::to_value(p).ok());
+    for (i, u) in stated.into_iter().enumerate() {
         let at = |f: &str| format!("uncertainties[{i}].{f}");
         let input = u.input.unwrap_or_default();
         let numeric = |doc: &serde_json::Value| {
